@@ -1,0 +1,60 @@
+# mulu — one entry point for set-up, the local chain, tests and benchmarks.
+# Every target sets up what is missing first (.venv/ and node_modules/), idempotently.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MULU := $(VENV)/bin/mulu
+STAMP := .make
+export MULU_HOME ?= $(HOME)/.mulu
+
+.PHONY: setup run test test-fast bench soak contracts check-contracts check-hardhat lint clean
+
+setup: $(STAMP)/venv $(STAMP)/npm
+
+$(STAMP)/venv: pyproject.toml
+	@mkdir -p $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(STAMP)/npm: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## compile the contracts and rewrite contracts/artifacts/
+contracts: setup
+	$(PY) -m chain_client.compile
+
+## fail when the committed artifacts are stale
+check-contracts: setup
+	$(PY) -m chain_client.compile --check
+
+## Hardhat compiles the same sources offline to the same bytecode
+check-hardhat: setup
+	npx --no-install hardhat compile --quiet 2>&1 | grep -v -i -E 'not fully supported|stack traces|solidity-support|^$$' || true
+	node scripts/js/check-hardhat.js
+
+## start the local node, bootstrap identities and contracts, seed the demo, serve the API
+run: setup
+	$(MULU) node start
+	$(MULU) dev bootstrap
+	$(MULU) node status
+
+## the whole suite (what CI runs)
+test: setup check-hardhat
+	$(PY) -m pytest -n 2 -q
+
+test-fast: setup
+	$(PY) -m pytest -n 2 -q -m "not anvil and not slow"
+
+## benchmarks: bench/results.json
+bench: setup
+	$(PY) scripts/bench.py
+
+lint: setup
+	$(VENV)/bin/ruff check sm_crypto catalog chain_client api mulu scripts tests
+
+clean:
+	rm -rf $(STAMP) artifacts-hardhat cache

@@ -1,0 +1,1 @@
+"""The ``mulu`` command line: thin Typer commands over the library packages."""
