@@ -98,10 +98,14 @@ def own_sources() -> list[str]:
     )
 
 
-def build_input() -> dict[str, Any]:
-    """The standard-JSON input with every reachable source embedded."""
+def build_input(only: str | None = None) -> dict[str, Any]:
+    """The standard-JSON input with every reachable source embedded.
+
+    ``only`` restricts the roots to our sources under that path prefix (``contracts/crypto``);
+    a contract's bytecode does not depend on unrelated sources compiled beside it.
+    """
     sources: dict[str, dict[str, str]] = {}
-    todo = own_sources()
+    todo = [u for u in own_sources() if only is None or u.startswith(only)]
     while todo:
         unit = todo.pop()
         if unit in sources:
@@ -148,19 +152,22 @@ def _run_native(data: dict[str, Any], binary: str) -> dict[str, Any]:
     return result
 
 
-def compile_contracts(solc_binary: str | None = None) -> dict[str, dict[str, Any]]:
+def compile_contracts(
+    solc_binary: str | None = None, only: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Compile every project contract; return ``{ContractName: artifact}``.
 
-    ``solc_binary`` (or env ``SOLC_BINARY``) selects a native compiler via py-solc-x.
+    ``solc_binary`` (or env ``SOLC_BINARY``) selects a native compiler via py-solc-x;
+    ``only`` compiles just the sources under that path prefix.
     """
-    data = build_input()
+    data = build_input(only)
     binary = solc_binary or os.environ.get("SOLC_BINARY")
     output = _run_native(data, binary) if binary else _run_solcjs(data)
     errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompilerError("\n".join(e.get("formattedMessage", str(e)) for e in errors))
     artifacts: dict[str, dict[str, Any]] = {}
-    own = set(own_sources())
+    own = set(data["sources"]) & set(own_sources())
     for unit, contracts in output.get("contracts", {}).items():
         if unit not in own:
             continue
@@ -219,10 +226,20 @@ def load_artifact(name: str, directory: Path = ARTIFACTS_DIR) -> dict[str, Any]:
 
 
 def main() -> None:
-    """``python -m chain_client.compile [--check]``: write (or check) the committed artifacts."""
+    """``python -m chain_client.compile [--check] [--only PREFIX]``: write or check the artifacts.
+
+    With ``--only contracts/crypto`` just those contracts are compiled and written (others kept).
+    """
     import sys
 
-    artifacts = compile_contracts()
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    artifacts = compile_contracts(only=only)
+    if only is not None:
+        ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+        for name, artifact in artifacts.items():
+            (ARTIFACTS_DIR / f"{name}.json").write_text(_dump(artifact), encoding="utf-8")
+        print(f"wrote {len(artifacts)} artifacts under {only}")
+        return
     if "--check" in sys.argv:
         stale = stale_artifacts(artifacts)
         if stale:
