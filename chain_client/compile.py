@@ -57,6 +57,8 @@ SETTINGS: dict[str, Any] = {
                 "evm.bytecode.object",
                 "evm.deployedBytecode.object",
                 "storageLayout",
+                "devdoc",
+                "userdoc",
             ]
         }
     },
@@ -182,6 +184,8 @@ def compile_contracts(
                 "bytecode": "0x" + out["evm"]["bytecode"]["object"],
                 "deployedBytecode": "0x" + out["evm"]["deployedBytecode"]["object"],
                 "storageLayout": out.get("storageLayout", {}),
+                "devdoc": out.get("devdoc", {}),
+                "userdoc": out.get("userdoc", {}),
             }
     return artifacts
 
