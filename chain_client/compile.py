@@ -146,9 +146,7 @@ def _run_native(data: dict[str, Any], binary: str) -> dict[str, Any]:
     import solcx  # only needed with a native compiler
 
     try:
-        result: dict[str, Any] = solcx.compile_standard(
-            data, solc_binary=binary, allow_empty=True
-        )
+        result: dict[str, Any] = solcx.compile_standard(data, solc_binary=binary, allow_empty=True)
     except Exception as exc:  # solcx raises its own hierarchy
         raise CompilerError(f"native solc {binary} failed: {exc}") from exc
     return result
@@ -208,7 +206,9 @@ def write_artifacts(artifacts: dict[str, dict[str, Any]], directory: Path = ARTI
         (directory / f"{name}.json").write_text(_dump(artifact), encoding="utf-8")
 
 
-def stale_artifacts(artifacts: dict[str, dict[str, Any]], directory: Path = ARTIFACTS_DIR) -> list[str]:
+def stale_artifacts(
+    artifacts: dict[str, dict[str, Any]], directory: Path = ARTIFACTS_DIR
+) -> list[str]:
     """Names of contracts whose committed artifact differs from ``artifacts`` (or is missing/extra)."""
     stale = [
         name

@@ -48,6 +48,10 @@ def emit(ctx: typer.Context, data: Any, human: Callable[[], None] | None = None)
         if options(ctx).json:
             typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         else:
-            typer.echo(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, indent=2, default=str))
+            typer.echo(
+                data
+                if isinstance(data, str)
+                else json.dumps(data, ensure_ascii=False, indent=2, default=str)
+            )
         return
     human()

@@ -29,17 +29,28 @@ def _global(
     ctx: typer.Context,
     home: Annotated[
         Path | None,
-        typer.Option("--home", envvar="MULU_HOME", help="State directory (keys, chain, documents).", show_default="~/.mulu"),
+        typer.Option(
+            "--home",
+            envvar="MULU_HOME",
+            help="State directory (keys, chain, documents).",
+            show_default="~/.mulu",
+        ),
     ] = None,
     rpc: Annotated[
         str | None,
-        typer.Option("--rpc", envvar="MULU_RPC_URL", help="JSON-RPC URL; default: the local node of --home."),
+        typer.Option(
+            "--rpc", envvar="MULU_RPC_URL", help="JSON-RPC URL; default: the local node of --home."
+        ),
     ] = None,
     identity: Annotated[
         str | None, typer.Option("--as", help="Identity (under --home) that signs transactions.")
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document on stdout.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks on errors.")
+    ] = False,
 ) -> None:
     ctx.obj = _context.Options(
         home=(home or _context.default_home()).expanduser(),

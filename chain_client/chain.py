@@ -1,0 +1,274 @@
+"""A connection to one chain: web3 over a URL or in process, signing, nonces, typed reverts.
+
+This is the one seam to the chain (web3.py's provider): :meth:`Chain.connect` for any standard
+JSON-RPC endpoint (anvil, Besu, GoQuorum) and :meth:`Chain.in_process` for eth-tester/py-evm. All
+higher layers (deploy, :class:`chain_client.ledger.Ledger`) only use :class:`Chain`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from web3 import EthereumTesterProvider, HTTPProvider, Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import TimeExhausted
+from web3.types import TxReceipt
+
+from mulu.errors import ChainUnavailable, MuluError
+
+from .compile import load_artifact
+from .errors import UnknownRevert, decode_revert, revert_data_from_exception
+
+__all__ = ["Chain", "TransactionFailedError"]
+
+T = TypeVar("T")
+
+#: extra gas on top of the estimate (estimates are exact on anvil and eth-tester; nodes that
+#: change state between estimate and inclusion need a margin)
+GAS_MARGIN_NUM, GAS_MARGIN_DEN, GAS_MARGIN_ADD = 6, 5, 20_000
+
+
+class TransactionFailedError(MuluError):
+    """A transaction was mined but failed, and the revert could not be reproduced."""
+
+
+class _Nonces:
+    """Per-account next nonce, handed out under a lock so many transactions can be in flight."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next: dict[str, int] = {}
+
+    def take(self, w3: Web3, address: str) -> int:
+        with self._lock:
+            if address not in self._next:
+                self._next[address] = w3.eth.get_transaction_count(address, "pending")  # type: ignore[arg-type]
+            nonce = self._next[address]
+            self._next[address] = nonce + 1
+            return nonce
+
+    def forget(self, address: str) -> None:
+        """Re-read the nonce from the node next time (after a rejected send)."""
+        with self._lock:
+            self._next.pop(address, None)
+
+
+class Chain:
+    """One chain connection. Use :meth:`connect` or :meth:`in_process`."""
+
+    def __init__(self, w3: Web3, *, url: str | None = None) -> None:
+        self.w3 = w3
+        self.url = url
+        self._nonces = _Nonces()
+        self._chain_id: int | None = None
+        self._gas_price: int | None = None
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def connect(cls, url: str, *, timeout: float = 30.0) -> Chain:
+        """Connect to a JSON-RPC endpoint; :class:`ChainUnavailable` when it does not answer."""
+        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": timeout}))
+        chain = cls(w3, url=url)
+        chain.chain_id  # noqa: B018 (probe the endpoint now, with a clear error)
+        return chain
+
+    @classmethod
+    def in_process(cls) -> Chain:
+        """A fresh in-process chain (eth-tester + py-evm) for fast tests."""
+        return cls(Web3(EthereumTesterProvider()))
+
+    @property
+    def is_tester(self) -> bool:
+        return isinstance(self.w3.provider, EthereumTesterProvider)
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = self.rpc(lambda: int(self.w3.eth.chain_id))
+        return self._chain_id
+
+    # -- error translation --------------------------------------------------------------------
+
+    def rpc(self, fn: Callable[[], T]) -> T:
+        """Run one node call, turning transport failures and reverts into mulu errors."""
+        with self.translate():
+            return fn()
+
+    @contextmanager
+    def translate(self) -> Iterator[None]:
+        try:
+            yield
+        except MuluError:
+            raise
+        except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
+            raise ChainUnavailable(f"chain unreachable at {self.url}: {exc}") from exc
+        except Exception as exc:
+            data = revert_data_from_exception(exc)
+            if data is not None:
+                raise decode_revert(data) from exc
+            if _is_revert(exc):
+                raise UnknownRevert({"reason": str(exc)}) from exc
+            raise
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def contract(self, name: str, address: str) -> Contract:
+        """A web3 contract object for artifact ``name`` at ``address``."""
+        abi = load_artifact(name)["abi"]
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
+
+    def call(
+        self, fn: ContractFunction, *, block: int | str = "latest", sender: str | None = None
+    ) -> Any:
+        """``eth_call`` of a view (or a dry run of a write), with typed reverts."""
+        params = {"from": sender} if sender else {}
+        return self.rpc(lambda: fn.call(params, block_identifier=block))  # type: ignore[arg-type]
+
+    def block_number(self) -> int:
+        return self.rpc(lambda: int(self.w3.eth.block_number))
+
+    def timestamp(self, block: int | str = "latest") -> int:
+        return self.rpc(lambda: int(self.w3.eth.get_block(block)["timestamp"]))  # type: ignore[arg-type]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def gas_price(self) -> int:
+        if self._gas_price is None:
+            self._gas_price = self.rpc(lambda: int(self.w3.eth.gas_price))
+        return self._gas_price
+
+    def sign(
+        self, signer: LocalAccount, fn: ContractFunction, *, gas: int | None = None
+    ) -> tuple[bytes, str]:
+        """Estimate (which surfaces a revert as its typed error), then sign. Returns (raw, hash)."""
+        address = signer.address
+        if gas is None:
+            estimate = self.rpc(lambda: int(fn.estimate_gas({"from": address})))
+            gas = estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN + GAS_MARGIN_ADD
+        nonce = self._nonces.take(self.w3, address)
+        tx = fn.build_transaction(
+            {
+                "from": address,
+                "nonce": nonce,
+                "gas": gas,
+                "gasPrice": self.gas_price(),
+                "chainId": self.chain_id,
+            }
+        )
+        signed = signer.sign_transaction(tx)
+        return bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex()
+
+    def send_raw(self, signer: LocalAccount, raw: bytes) -> str:
+        try:
+            return self.rpc(lambda: "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex())
+        except Exception:
+            self._nonces.forget(signer.address)
+            raise
+
+    def wait(self, tx_hash: str, *, timeout: float = 120.0) -> TxReceipt:
+        try:
+            return self.rpc(
+                lambda: self.w3.eth.wait_for_transaction_receipt(
+                    tx_hash,
+                    timeout=timeout,
+                    poll_latency=0.05,  # type: ignore[arg-type]
+                )
+            )
+        except TimeExhausted as exc:
+            raise ChainUnavailable(f"no receipt for {tx_hash} within {timeout:.0f} s") from exc
+
+    def transact(
+        self, signer: LocalAccount, fn: ContractFunction, *, gas: int | None = None
+    ) -> TxReceipt:
+        """Send ``fn`` from ``signer`` and wait; a revert raises its typed error, nothing changes."""
+        raw, _ = self.sign(signer, fn, gas=gas)
+        tx_hash = self.send_raw(signer, raw)
+        receipt = self.wait(tx_hash)
+        if receipt["status"] != 1:
+            self._raise_replayed(signer.address, fn, int(receipt["blockNumber"]))
+        return receipt
+
+    def _raise_replayed(self, sender: str, fn: ContractFunction, block: int) -> None:
+        """Re-run a failed transaction as a call on the state before its block to name the error."""
+        self.call(fn, block=max(block - 1, 0), sender=sender)
+        raise TransactionFailedError(
+            f"transaction failed in block {block} (revert not reproducible)"
+        )
+
+    def deploy(self, signer: LocalAccount, name: str, *args: Any) -> Contract:
+        """Deploy artifact ``name`` with constructor ``args``; returns the contract object."""
+        artifact = load_artifact(name)
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        receipt = self.transact(signer, factory.constructor(*args))
+        address = receipt["contractAddress"]
+        if not address:
+            raise TransactionFailedError(f"deployment of {name} returned no address")
+        return self.contract(name, address)
+
+    # -- local development helpers ------------------------------------------------------------
+
+    def fund(self, address: str, wei: int) -> None:
+        """Give ``address`` a balance (local node or in-process chain only)."""
+        if self.is_tester:
+            source = self.w3.eth.accounts[0]
+            tx = self.w3.eth.send_transaction({"from": source, "to": address, "value": wei})
+            self.wait("0x" + bytes(tx).hex())
+            return
+        self.rpc(lambda: self.w3.provider.make_request("anvil_setBalance", [address, hex(wei)]))  # type: ignore[arg-type]
+
+    def advance_time(self, seconds: int) -> int:
+        """Move block time forward by ``seconds`` and mine a block; returns the new timestamp."""
+        if seconds < 0:
+            raise ValueError("time only moves forward")
+        if self.is_tester:
+            tester = self.w3.provider.ethereum_tester  # type: ignore[attr-defined]
+            tester.time_travel(self.timestamp() + seconds)
+            tester.mine_blocks(1)
+        else:
+            self.rpc(lambda: self.w3.provider.make_request("evm_increaseTime", [seconds]))  # type: ignore[arg-type]
+            self.rpc(lambda: self.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
+        return self.timestamp()
+
+    def snapshot(self) -> object:
+        """Snapshot the chain state (local node or in-process chain only)."""
+        if self.is_tester:
+            return self.w3.provider.ethereum_tester.take_snapshot()  # type: ignore[attr-defined]
+        return self.rpc(lambda: self.w3.provider.make_request("evm_snapshot", [])["result"])  # type: ignore[arg-type]
+
+    def revert_to(self, snapshot: object) -> None:
+        """Go back to ``snapshot``; nonces are re-read afterwards."""
+        if self.is_tester:
+            self.w3.provider.ethereum_tester.revert_to_snapshot(snapshot)  # type: ignore[attr-defined]
+        else:
+            self.rpc(lambda: self.w3.provider.make_request("evm_revert", [snapshot]))  # type: ignore[arg-type]
+        self._nonces = _Nonces()
+
+    @staticmethod
+    def new_account() -> LocalAccount:
+        """A fresh Ethereum account from ``os.urandom`` (via eth-account)."""
+        return Account.create()
+
+    def wait_until_ready(self, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.block_number()
+                return
+            except ChainUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+
+def _is_revert(exc: Exception) -> bool:
+    name = type(exc).__name__
+    return name in {"TransactionFailed", "ContractLogicError"} or "revert" in str(exc).lower()

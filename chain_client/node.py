@@ -1,0 +1,237 @@
+"""Local node management: one anvil per ``$MULU_HOME``, with state that survives ``kill -9``.
+
+The node keeps its state in ``$MULU_HOME/chain/state.json`` (``--state FILE --state-interval 1``:
+anvil rewrites the file every second, so a SIGKILL loses at most the last second; the client's
+journal re-sends what was lost and the contracts make re-sending idempotent). What the running
+node is (pid, port, URL) is written to ``$MULU_HOME/chain/node.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mulu.errors import ChainUnavailable, MuluError
+
+from .compile import REPO_ROOT
+
+__all__ = ["LocalNode", "NodeBinaryMissing", "NodeError", "NodeInfo", "find_anvil", "free_port"]
+
+
+class NodeError(MuluError):
+    """The local node could not be started, stopped or reached."""
+
+
+class NodeBinaryMissing(NodeError):
+    """No anvil executable was found."""
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """A running local node."""
+
+    pid: int
+    port: int
+    url: str
+    block_time: float | None
+    state_file: str
+
+    def to_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def find_anvil() -> str:
+    """Path of the anvil binary: ``$MULU_ANVIL``, the repo's ``node_modules``, then ``PATH``."""
+    candidates = [
+        os.environ.get("MULU_ANVIL"),
+        str(REPO_ROOT / "node_modules" / ".bin" / "anvil"),
+        shutil.which("anvil"),
+    ]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    raise NodeBinaryMissing(
+        "anvil not found: run `npm ci` in the repository (npm package @foundry-rs/anvil), "
+        "or set MULU_ANVIL to the binary"
+    )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rpc_ready(url: str, timeout: float = 1.0) -> bool:
+    """True when ``url`` answers ``eth_blockNumber``."""
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return "result" in json.loads(response.read())
+    except (OSError, urllib.error.URLError, ValueError):
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # a zombie child still answers kill(0); look at its state
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return True
+
+
+class LocalNode:
+    """The anvil node of one mulu home (``$MULU_HOME/chain``)."""
+
+    def __init__(self, home: Path | str) -> None:
+        self.home = Path(home)
+        self.dir = self.home / "chain"
+        self.state_file = self.dir / "state.json"
+        self.info_file = self.dir / "node.json"
+        self.log_file = self.dir / "anvil.log"
+        self.port_file = self.dir / "port"
+
+    def info(self) -> NodeInfo | None:
+        """The running node, or ``None`` (a stale ``node.json`` is removed)."""
+        try:
+            data = json.loads(self.info_file.read_text(encoding="utf-8"))
+            info = NodeInfo(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+        if not _alive(info.pid):
+            self.info_file.unlink(missing_ok=True)
+            return None
+        return info
+
+    def url(self) -> str:
+        """The URL of the running node; :class:`ChainUnavailable` when none runs."""
+        info = self.info()
+        if info is None:
+            raise ChainUnavailable(f"no local node runs for {self.home}: run `mulu node start`")
+        return info.url
+
+    def start(
+        self,
+        port: int | None = None,
+        block_time: float | None = None,
+        *,
+        timeout: float = 20.0,
+        extra_args: list[str] | None = None,
+    ) -> NodeInfo:
+        """Start anvil (or return the one already running) and wait until it answers."""
+        running = self.info()
+        if running is not None:
+            return running
+        binary = find_anvil()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        port = port or self._last_port() or free_port()
+        args = [
+            binary,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--state",
+            str(self.state_file),
+            "--state-interval",
+            "1",
+            "--silent",
+        ]
+        if block_time:
+            args += ["--block-time", str(block_time)]
+        args += extra_args or []
+        with open(self.log_file, "ab") as log:
+            proc = subprocess.Popen(  # noqa: S603 (fixed argv)
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = self.log_file.read_text(errors="replace")[-2000:]
+                raise NodeError(f"anvil exited with {proc.returncode}: {tail.strip()}")
+            if rpc_ready(url, timeout=0.5):
+                info = NodeInfo(proc.pid, port, url, block_time, str(self.state_file))
+                self.info_file.write_text(json.dumps(info.to_json()), encoding="utf-8")
+                self.port_file.write_text(str(port), encoding="ascii")
+                return info
+            time.sleep(0.05)
+        proc.kill()
+        raise NodeError(f"anvil did not answer on {url} within {timeout:.0f} s")
+
+    def _last_port(self) -> int | None:
+        """The port the node last ran on, when it is free again (so URLs stay stable)."""
+        try:
+            port = int(self.port_file.read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            return None
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                return None
+        return port
+
+    def stop(self, *, timeout: float = 10.0) -> bool:
+        """Stop the node gracefully (SIGTERM, which makes anvil write its state). True if it ran."""
+        info = self.info()
+        if info is None:
+            return False
+        self._signal(info.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _alive(info.pid):
+            time.sleep(0.05)
+        if _alive(info.pid):
+            self._signal(info.pid, signal.SIGKILL)
+        self._reap(info.pid)
+        self.info_file.unlink(missing_ok=True)
+        return True
+
+    def kill(self) -> None:
+        """SIGKILL the node (crash simulation): only what anvil saved in the last second survives."""
+        info = self.info()
+        if info is None:
+            return
+        self._signal(info.pid, signal.SIGKILL)
+        while _alive(info.pid):
+            self._reap(info.pid)
+            time.sleep(0.02)
+        self.info_file.unlink(missing_ok=True)
+
+    @staticmethod
+    def _signal(pid: int, sig: signal.Signals) -> None:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+    @staticmethod
+    def _reap(pid: int) -> None:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
