@@ -1,0 +1,161 @@
+"""A loaded catalog: the document as given, its canonical bytes, SM3 digest and Merkle tree."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any
+
+from pydantic import ValidationError
+
+import sm_crypto
+
+from ._errors import CatalogInvalid, ProofInvalid
+from ._jcs import canonicalize_plain
+from ._merkle import SM3_HASHER, Hasher, InclusionProof, MerkleTree
+from ._model import CatalogKind, CatalogModel, _CrossFieldError
+from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited
+
+__all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
+
+_RESOURCES_SLOT = b'"resources":[]'
+
+
+def _problems(exc: ValidationError) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, _CrossFieldError):
+            out.extend((json_path((*loc, *rel.split("."))), msg) for rel, msg in cause.problems)
+            continue
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field (not in schema mulu.catalog/v1)"
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        out.append((json_path(loc), msg))
+    return out
+
+
+def validate_document(document: Any) -> CatalogModel:
+    """Validate a parsed JSON value against the model; :class:`CatalogInvalid` with JSON paths."""
+    if not isinstance(document, dict):
+        raise CatalogInvalid.at("$", f"a catalog is a JSON object, got {type(document).__name__}")
+    try:
+        return CatalogModel.model_validate(document)
+    except ValidationError as exc:
+        raise CatalogInvalid(_problems(exc)) from None
+
+
+def _canonical(document: dict[str, Any], leaves: list[bytes]) -> bytes:
+    """The JCS bytes of ``document``, assembled around the already canonical ``leaves``.
+
+    JCS serialises each member independently, so the document's bytes are the top-level object
+    with ``"resources":[...]`` spliced in. The slot text can occur only once: every other
+    top-level value is a string or an integer, in which a ``"`` is always escaped.
+    """
+    shell = canonicalize_plain({**document, "resources": []})
+    head, slot, tail = shell.partition(_RESOURCES_SLOT)
+    if not slot or _RESOURCES_SLOT in tail:  # pragma: no cover - impossible for a valid document
+        return canonicalize_plain(document)
+    return b"".join((head, b'"resources":[', b",".join(leaves), b"]", tail))
+
+
+class Catalog:
+    """A validated catalog. Build it with :func:`load_catalog` or :func:`catalog_from_document`.
+
+    ``document`` is the parsed JSON object exactly as given; ``canonical`` its RFC 8785 bytes,
+    ``digest`` their SM3, ``leaves[i]`` the RFC 8785 bytes of ``resources[i]`` and
+    ``merkle_root`` the RFC 9162 root (SM3) over the leaves.
+    """
+
+
+    def __init__(self, document: dict[str, Any], model: CatalogModel) -> None:
+        self.document = document
+        self.model = model
+        self.leaves: list[bytes] = [canonicalize_plain(r) for r in document["resources"]]
+        self.canonical: bytes = _canonical(document, self.leaves)
+        self._codes: dict[str, int] = {r["code"]: i for i, r in enumerate(document["resources"])}
+
+    def __repr__(self) -> str:
+        return (f"Catalog({self.project_code} {self.kind.value} v{self.version}, "
+                f"{self.resource_count} resources, digest {self.digest.hex()[:16]}…)")
+
+    @cached_property
+    def digest(self) -> bytes:
+        """SM3 of the canonical bytes."""
+        return sm_crypto.sm3(self.canonical)
+
+    @cached_property
+    def tree(self) -> MerkleTree:
+        return MerkleTree(self.leaves, SM3_HASHER)
+
+    def tree_with(self, hasher: Hasher) -> MerkleTree:
+        return self.tree if hasher is SM3_HASHER else MerkleTree(self.leaves, hasher)
+
+    @property
+    def merkle_root(self) -> bytes:
+        return self.tree.root
+
+    @property
+    def resource_count(self) -> int:
+        return len(self.leaves)
+
+    @property
+    def project_code(self) -> str:
+        return str(self.document["project_code"])
+
+    @property
+    def kind(self) -> CatalogKind:
+        return CatalogKind(self.document["kind"])
+
+    @property
+    def version(self) -> int:
+        return int(self.document["version"])
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self._codes)
+
+    def index_of(self, resource_code: str) -> int:
+        try:
+            return self._codes[resource_code]
+        except KeyError:
+            raise ProofInvalid(f"resource {resource_code!r} is not in catalog "
+                               f"{self.project_code} {self.kind.value} v{self.version}") from None
+
+    def resource(self, resource_code: str) -> dict[str, Any]:
+        return dict(self.document["resources"][self.index_of(resource_code)])
+
+    def prove(self, resource_code: str) -> InclusionProof:
+        """Inclusion proof of one resource (its leaf bytes included) in :attr:`merkle_root`."""
+        index = self.index_of(resource_code)
+        proof = self.tree.inclusion_proof(index, leaf=self.leaves[index])
+        return InclusionProof(**{**proof.__dict__, "resource_code": resource_code})
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "project_code": self.project_code,
+            "kind": self.kind.value,
+            "version": self.version,
+            "resource_count": self.resource_count,
+            "digest": self.digest.hex(),
+            "merkle_root": self.merkle_root.hex(),
+        }
+
+
+def catalog_from_document(document: Any) -> Catalog:
+    """Validate an already parsed JSON object and build its :class:`Catalog`."""
+    model = validate_document(document)
+    return Catalog(document, model)
+
+
+def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
+    """Parse (strictly) and validate catalog bytes."""
+    return catalog_from_document(parse_json(data, max_bytes=max_bytes))
+
+
+def read_catalog(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
+    """Read a catalog file; an oversized file is refused by its size before it is read."""
+    return load_catalog(read_limited(path, max_bytes=max_bytes), max_bytes=max_bytes)

@@ -1,0 +1,143 @@
+"""Strict JSON reading: size limit first, UTF-8, no duplicate keys, no NaN/Infinity, bounded depth.
+
+Only standard JSON is accepted (RFC 8259): the ``json`` module's extensions (``NaN``,
+``Infinity``) are refused, a duplicate key is an error (not "last one wins"), and a string
+with a lone surrogate escape (``"\\ud800"``) is refused because it is not Unicode text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ._errors import CatalogInvalid, CatalogTooLarge
+
+__all__ = ["DEFAULT_MAX_BYTES", "json_path", "parse_json", "read_limited"]
+
+#: default size limit of a catalog document: 16 MiB (a 10,000-resource catalog is ~10 MB)
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class _Duplicate(ValueError):
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(key)
+
+
+class _DupMarker:
+    """Stands in for a duplicated key's value during the second, locating parse."""
+
+
+def _strict_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
+    return obj
+
+
+def _marking_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        obj[key] = _DupMarker() if key in obj else value
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_path(parts: Iterator[str | int] | tuple[str | int, ...] | list[str | int]) -> str:
+    """``("resources", 3, "code")`` → ``$.resources[3].code``."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(part, ensure_ascii=False) + "]"
+    return out
+
+
+def _find(obj: Any, pred: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(obj, path)]
+    while stack:
+        value, where = stack.pop()
+        if pred(value):
+            return where
+        if isinstance(value, dict):
+            stack.extend((v, (*where, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*where, i)) for i, v in enumerate(value))
+    return None
+
+
+def _has_surrogate(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def parse_json(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+    """Parse ``data`` strictly; raise :class:`CatalogInvalid` naming where it went wrong."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise CatalogInvalid.at("$", f"want bytes, got {type(data).__name__}")
+    if len(data) > max_bytes:
+        raise CatalogTooLarge(len(data), max_bytes)
+    data = bytes(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise CatalogInvalid.at("$", "starts with a UTF-8 byte-order mark; save without BOM")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogInvalid.at("$", f"not UTF-8: byte {exc.start} ({data[exc.start]:#04x}): "
+                                     f"{exc.reason}") from None
+    try:
+        obj = json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_reject_constant)
+    except _Duplicate as dup:
+        obj = json.loads(text, object_pairs_hook=_marking_pairs, parse_constant=_reject_constant)
+        where = _find(obj, lambda v: isinstance(v, _DupMarker)) or ()
+        raise CatalogInvalid.at(json_path(where), f"duplicate key {dup.key!r}") from None
+    except json.JSONDecodeError as exc:
+        raise CatalogInvalid.at("$", f"not JSON: line {exc.lineno} column {exc.colno}: "
+                                     f"{exc.msg}") from None
+    except RecursionError:
+        raise CatalogInvalid.at("$", "nested too deeply") from None
+    except ValueError as exc:  # NaN/Infinity, integer too long to convert
+        raise CatalogInvalid.at("$", f"not JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(data):
+        where = _find(obj, _has_surrogate)
+        if where is not None:
+            raise CatalogInvalid.at(json_path(where), "string holds a lone surrogate escape")
+        if _find(obj, lambda v: isinstance(v, dict) and any(_has_surrogate(k) for k in v)):
+            raise CatalogInvalid.at("$", "an object key holds a lone surrogate escape")
+    return obj
+
+
+def read_limited(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a file, refusing it by its size (``stat``) before reading anything."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > max_bytes:
+            raise CatalogTooLarge(size, max_bytes)
+        with p.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise CatalogInvalid.at("$", f"cannot read {p}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise CatalogTooLarge(len(data), max_bytes)
+    return data
