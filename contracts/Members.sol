@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IMembers} from "./interfaces/IMembers.sol";
+import {Roles} from "./Roles.sol";
+
+/**
+ * @dev Organisations, roles and SM2 key history of the ledger, governed M of N.
+ *
+ * Roles are OpenZeppelin `AccessControl` roles, but only governance changes them: the public
+ * {grantRole}, {revokeRole} and {renounceRole} revert. Invariant: only active members hold roles
+ * (revocation removes them all), and the number of active GOVERNORs never drops below the threshold.
+ * A role mask mirrors the roles in the member's first storage slot so that {hasActiveRole}, the
+ * check every other contract makes, costs one storage read.
+ */
+contract Members is AccessControl, IMembers {
+    bytes32 public constant GOVERNOR_ROLE = Roles.GOVERNOR;
+    bytes32 public constant REVIEWER_ROLE = Roles.REVIEWER;
+    bytes32 public constant FUNDER_ROLE = Roles.FUNDER;
+    bytes32 public constant CRYPTO_ROLE = Roles.CRYPTO;
+    bytes32 public constant SECTOR_ROLE = Roles.SECTOR;
+    bytes32 public constant UNIT_ROLE = Roles.UNIT;
+    bytes32 public constant PLATFORM_ROLE = Roles.PLATFORM;
+    bytes32 public constant AUDITOR_ROLE = Roles.AUDITOR;
+
+    // SM2 recommended curve (GB/T 32918.5): y^2 = x^3 + a x + b over F_p, a = p - 3.
+    uint256 private constant _P = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF;
+    uint256 private constant _A = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC;
+    uint256 private constant _B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93;
+
+    struct Member {
+        // slot 0 (18 of 32 bytes): read by every hasActiveRole call
+        bool active;
+        uint8 roleMask;
+        uint64 admittedAtBlock;
+        uint64 revokedAtBlock;
+        // own slots
+        string name;
+        Key[] keys; // each Key: x, y, then {validFromBlock, validUntilBlock} packed in one slot
+    }
+
+    uint256 private immutable _threshold;
+    uint256 private _governorCount; // active members holding GOVERNOR
+    mapping(address account => Member) private _members;
+    address[] private _accounts; // every account ever admitted, in order
+    Proposal[] private _proposals; // id = index + 1
+    mapping(uint256 id => mapping(address approver => bool)) private _approved;
+
+    modifier onlyGovernor() {
+        _checkActiveRole(Roles.GOVERNOR, msg.sender);
+        _;
+    }
+
+    /**
+     * @dev Admits `governors` as active members named `names` with GOVERNOR and SM2 keys `sm2Keys`
+     * (64 bytes `x || y` each) valid from this block; `threshold_` approvals execute a proposal.
+     *
+     * Requirements:
+     * - the three arrays have the same non-zero length; `1 <= threshold_ <= governors.length`;
+     * - accounts non-zero and distinct, names non-empty, keys on the SM2 curve.
+     *
+     * Emits a {MemberAdmitted} (and OpenZeppelin `RoleGranted`) event per governor.
+     */
+    constructor(address[] memory governors, string[] memory names, bytes[] memory sm2Keys, uint256 threshold_) {
+        if (governors.length != names.length || governors.length != sm2Keys.length || governors.length == 0) {
+            revert MembersInvalidGenesis(governors.length, names.length, sm2Keys.length);
+        }
+        if (threshold_ == 0 || threshold_ > governors.length) {
+            revert MembersInvalidThreshold(threshold_, governors.length);
+        }
+        _threshold = threshold_;
+        bytes32[] memory roles = new bytes32[](1);
+        roles[0] = Roles.GOVERNOR;
+        for (uint256 i = 0; i < governors.length; ++i) {
+            _checkAdmission(governors[i], names[i]);
+            (bytes32 x, bytes32 y) = _parseKey(sm2Keys[i]);
+            _admit(governors[i], names[i], roles, x, y);
+        }
+    }
+
+    // ---------------------------------------------------------------- governance
+
+    /**
+     * @dev Proposes a membership change; the proposer's approval counts. Returns the id (from 1).
+     * ADMIT uses `name`, `roles`, `sm2Key`; SET_ROLES uses `roles`; ROTATE_KEY uses `sm2Key`;
+     * REVOKE none. Unused fields must be empty.
+     *
+     * Requirements:
+     * - the caller is an active GOVERNOR;
+     * - the payload is valid now (see {execute}): ADMIT a new non-zero account with a non-empty name,
+     *   known distinct roles and an on-curve key; the others an active member; SET_ROLES and REVOKE
+     *   keep at least `threshold` active governors; ROTATE_KEY a key different from the current one.
+     *
+     * Emits {ProposalCreated} and {ProposalApproved}.
+     */
+    function propose(
+        ProposalKind kind,
+        address account,
+        string calldata name,
+        bytes32[] calldata roles,
+        bytes calldata sm2Key
+    ) external onlyGovernor returns (uint256 id) {
+        Proposal storage p = _proposals.push();
+        p.kind = kind;
+        p.account = account;
+        p.createdAtBlock = uint64(block.number);
+        p.proposer = msg.sender;
+        p.name = name;
+        p.roles = roles;
+        p.sm2Key = sm2Key;
+        _checkPayload(p);
+        id = _proposals.length;
+        emit ProposalCreated(id, kind, account, msg.sender);
+        _approve(id, p);
+    }
+
+    /**
+     * @dev Approves proposal `id`.
+     *
+     * Requirements:
+     * - the caller is an active GOVERNOR that has not approved `id` yet;
+     * - `id` exists and is not executed.
+     *
+     * Emits {ProposalApproved}.
+     */
+    function approve(uint256 id) external onlyGovernor {
+        Proposal storage p = _checkOpenProposal(id);
+        _approve(id, p);
+    }
+
+    /**
+     * @dev Executes proposal `id` (any active GOVERNOR may).
+     *
+     * Requirements:
+     * - the caller is an active GOVERNOR; `id` exists and is not executed;
+     * - at least `threshold` of its approvers are still active GOVERNORs;
+     * - its payload is still valid (checked again as in {propose}).
+     *
+     * Emits {ProposalExecuted} and one of {MemberAdmitted}, {MemberRolesChanged},
+     * {MemberKeyRotated}, {MemberRevoked} (plus OpenZeppelin `RoleGranted`/`RoleRevoked`).
+     */
+    function execute(uint256 id) external onlyGovernor {
+        Proposal storage p = _checkOpenProposal(id);
+        uint256 approvals = approvalCount(id);
+        if (approvals < _threshold) revert MembersNotEnoughApprovals(id, approvals, _threshold);
+        _checkPayload(p);
+        p.executed = true;
+        p.executedAtBlock = uint64(block.number);
+        emit ProposalExecuted(id, p.kind, p.account, msg.sender);
+        if (p.kind == ProposalKind.ADMIT) {
+            (bytes32 x, bytes32 y) = _parseKey(p.sm2Key);
+            _admit(p.account, p.name, p.roles, x, y);
+        } else if (p.kind == ProposalKind.SET_ROLES) {
+            _setRoles(p.account, p.roles);
+        } else if (p.kind == ProposalKind.ROTATE_KEY) {
+            _rotateKey(p.account, p.sm2Key);
+        } else {
+            _revoke(p.account);
+        }
+    }
+
+    /**
+     * @dev Always reverts: roles change only through {propose}/{execute}.
+     *
+     * Requirements: none can be met.
+     *
+     * Emits nothing.
+     */
+    function grantRole(bytes32, address) public pure override {
+        revert MembersGovernanceOnly();
+    }
+
+    /**
+     * @dev Always reverts: roles change only through {propose}/{execute}.
+     *
+     * Requirements: none can be met.
+     *
+     * Emits nothing.
+     */
+    function revokeRole(bytes32, address) public pure override {
+        revert MembersGovernanceOnly();
+    }
+
+    /**
+     * @dev Always reverts: a member leaves through a REVOKE or SET_ROLES proposal.
+     *
+     * Requirements: none can be met.
+     *
+     * Emits nothing.
+     */
+    function renounceRole(bytes32, address) public pure override {
+        revert MembersGovernanceOnly();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @dev True iff `account` is an active member holding `role`.
+    function hasActiveRole(bytes32 role, address account) external view returns (bool) {
+        Member storage m = _members[account];
+        uint8 bit = Roles.maskOf(role);
+        return m.active && bit != 0 && m.roleMask & bit != 0;
+    }
+
+    /// @dev True iff `account` is an active member.
+    function isActive(address account) external view returns (bool) {
+        return _members[account].active;
+    }
+
+    /**
+     * @dev The SM2 key of `account` valid at block `blockNumber`: the key with
+     * `validFromBlock <= blockNumber < validUntilBlock` (open-ended when `validUntilBlock == 0`).
+     * Reverts with {MembersNoKeyAt} when there is none (before admission, after revocation).
+     */
+    function keyAt(address account, uint256 blockNumber) external view returns (bytes32 x, bytes32 y) {
+        Key[] storage keys = _members[account].keys;
+        for (uint256 i = keys.length; i > 0; --i) {
+            Key storage k = keys[i - 1];
+            if (k.validFromBlock <= blockNumber && (k.validUntilBlock == 0 || blockNumber < k.validUntilBlock)) {
+                return (k.x, k.y);
+            }
+        }
+        revert MembersNoKeyAt(account, blockNumber);
+    }
+
+    /// @dev Number of SM2 keys `account` ever had.
+    function keyCount(address account) external view returns (uint256) {
+        return _members[account].keys.length;
+    }
+
+    /// @dev Key `index` (0 = first) of `account`; reverts with {MembersKeyIndexOutOfRange}.
+    function keyByIndex(address account, uint256 index) external view returns (Key memory) {
+        Key[] storage keys = _members[account].keys;
+        if (index >= keys.length) revert MembersKeyIndexOutOfRange(account, index, keys.length);
+        return keys[index];
+    }
+
+    /// @dev The member record of `account` (all zero for a non-member).
+    function memberOf(address account) external view returns (MemberInfo memory info) {
+        Member storage m = _members[account];
+        info.name = m.name;
+        info.active = m.active;
+        info.admittedAtBlock = m.admittedAtBlock;
+        info.revokedAtBlock = m.revokedAtBlock;
+        info.roleMask = m.roleMask;
+        info.roles = _rolesOf(m.roleMask);
+        info.keyCount = m.keys.length;
+    }
+
+    /// @dev Proposal `id`; reverts with {MembersUnknownProposal}.
+    function proposal(uint256 id) external view returns (Proposal memory) {
+        return _proposal(id);
+    }
+
+    /// @dev Approvals of proposal `id` given by accounts that are active GOVERNORs now.
+    function approvalCount(uint256 id) public view returns (uint256 count) {
+        address[] storage approvers = _proposal(id).approvers;
+        for (uint256 i = 0; i < approvers.length; ++i) {
+            Member storage m = _members[approvers[i]];
+            if (m.active && m.roleMask & 1 != 0) ++count;
+        }
+    }
+
+    /// @dev Number of proposals; ids are `1 .. proposalCount()`.
+    function proposalCount() external view returns (uint256) {
+        return _proposals.length;
+    }
+
+    /// @dev Approvals from active governors needed to execute a proposal.
+    function threshold() external view returns (uint256) {
+        return _threshold;
+    }
+
+    /// @dev Active members holding GOVERNOR.
+    function governorCount() external view returns (uint256) {
+        return _governorCount;
+    }
+
+    /// @dev Number of accounts ever admitted (revoked included).
+    function memberCount() external view returns (uint256) {
+        return _accounts.length;
+    }
+
+    /// @dev The `index`-th admitted account (admission order).
+    function memberByIndex(uint256 index) external view returns (address) {
+        return _accounts[index];
+    }
+
+    // ---------------------------------------------------------------- internal: checks
+
+    function _checkActiveRole(bytes32 role, address account) internal view {
+        Member storage m = _members[account];
+        if (!m.active || m.roleMask & Roles.maskOf(role) == 0) revert MembersUnauthorized(account, role);
+    }
+
+    function _checkOpenProposal(uint256 id) internal view returns (Proposal storage p) {
+        p = _proposal(id);
+        if (p.executed) revert MembersProposalAlreadyExecuted(id);
+    }
+
+    function _checkAdmission(address account, string memory name) internal view {
+        if (account == address(0)) revert MembersZeroAccount();
+        if (_members[account].keys.length != 0) revert MembersAlreadyMember(account);
+        if (bytes(name).length == 0) revert MembersEmptyName();
+    }
+
+    function _checkActiveMember(address account) internal view {
+        if (!_members[account].active) revert MembersNotActive(account);
+    }
+
+    /// @dev The payload of `p` is valid against the current state (at propose and at execute).
+    function _checkPayload(Proposal storage p) internal view {
+        ProposalKind kind = p.kind;
+        address account = p.account;
+        if (kind == ProposalKind.ADMIT) {
+            _checkAdmission(account, p.name);
+            _roleMask(p.roles);
+            _parseKey(p.sm2Key);
+            return;
+        }
+        _checkActiveMember(account);
+        if (bytes(p.name).length != 0) revert MembersUnexpectedPayload(kind);
+        if (kind == ProposalKind.SET_ROLES) {
+            if (p.sm2Key.length != 0) revert MembersUnexpectedPayload(kind);
+            if (_roleMask(p.roles) & 1 == 0) _checkGovernorLoss(account);
+        } else if (kind == ProposalKind.ROTATE_KEY) {
+            if (p.roles.length != 0) revert MembersUnexpectedPayload(kind);
+            (bytes32 x, bytes32 y) = _parseKey(p.sm2Key);
+            Key[] storage keys = _members[account].keys;
+            Key storage current = keys[keys.length - 1];
+            if (current.x == x && current.y == y) revert MembersKeyUnchanged(account);
+        } else {
+            if (p.roles.length != 0 || p.sm2Key.length != 0) revert MembersUnexpectedPayload(kind);
+            _checkGovernorLoss(account);
+        }
+    }
+
+    /// @dev If `account` is a governor, losing it must leave `threshold` active governors.
+    function _checkGovernorLoss(address account) internal view {
+        if (_members[account].roleMask & 1 != 0 && _governorCount - 1 < _threshold) {
+            revert MembersGovernorsBelowThreshold(_governorCount - 1, _threshold);
+        }
+    }
+
+    /// @dev The mask of `roles`; reverts when empty, unknown or duplicated.
+    function _roleMask(bytes32[] memory roles) internal pure returns (uint8 mask) {
+        if (roles.length == 0) revert MembersNoRoles();
+        for (uint256 i = 0; i < roles.length; ++i) {
+            uint8 bit = Roles.maskOf(roles[i]);
+            if (bit == 0) revert MembersUnknownRole(roles[i]);
+            if (mask & bit != 0) revert MembersDuplicateRole(roles[i]);
+            mask |= bit;
+        }
+    }
+
+    /// @dev Splits a 64-byte `x || y` key and checks it is an affine point of the SM2 curve.
+    function _parseKey(bytes memory key) internal pure returns (bytes32 x, bytes32 y) {
+        if (key.length != 64) revert MembersInvalidKeyLength(key.length);
+        assembly ("memory-safe") {
+            x := mload(add(key, 32))
+            y := mload(add(key, 64))
+        }
+        uint256 px = uint256(x);
+        uint256 py = uint256(y);
+        if (px >= _P || py >= _P) revert MembersKeyNotOnCurve(x, y);
+        uint256 rhs = addmod(addmod(mulmod(mulmod(px, px, _P), px, _P), mulmod(_A, px, _P), _P), _B, _P);
+        if (mulmod(py, py, _P) != rhs) revert MembersKeyNotOnCurve(x, y);
+    }
+
+    function _proposal(uint256 id) internal view returns (Proposal storage) {
+        if (id == 0 || id > _proposals.length) revert MembersUnknownProposal(id);
+        return _proposals[id - 1];
+    }
+
+    // ---------------------------------------------------------------- internal: effects
+
+    function _approve(uint256 id, Proposal storage p) internal {
+        if (_approved[id][msg.sender]) revert MembersAlreadyApproved(id, msg.sender);
+        _approved[id][msg.sender] = true;
+        p.approvers.push(msg.sender);
+        emit ProposalApproved(id, msg.sender, p.approvers.length);
+    }
+
+    function _admit(address account, string memory name, bytes32[] memory roles, bytes32 x, bytes32 y) internal {
+        Member storage m = _members[account];
+        m.active = true;
+        m.admittedAtBlock = uint64(block.number);
+        m.name = name;
+        m.keys.push(Key({x: x, y: y, validFromBlock: uint64(block.number), validUntilBlock: 0}));
+        _accounts.push(account);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            _grantRole(roles[i], account);
+        }
+        emit MemberAdmitted(account, name, roles, x, y, block.number);
+    }
+
+    function _setRoles(address account, bytes32[] memory roles) internal {
+        uint8 mask = _roleMask(roles);
+        for (uint256 bit = 0; bit < Roles.COUNT; ++bit) {
+            if (mask & (1 << bit) == 0) _revokeRole(Roles.byBit(bit), account);
+            else _grantRole(Roles.byBit(bit), account);
+        }
+        emit MemberRolesChanged(account, roles, mask);
+    }
+
+    function _rotateKey(address account, bytes memory key) internal {
+        (bytes32 x, bytes32 y) = _parseKey(key);
+        Key[] storage keys = _members[account].keys;
+        keys[keys.length - 1].validUntilBlock = uint64(block.number);
+        keys.push(Key({x: x, y: y, validFromBlock: uint64(block.number), validUntilBlock: 0}));
+        emit MemberKeyRotated(account, keys.length - 1, x, y, block.number);
+    }
+
+    function _revoke(address account) internal {
+        Member storage m = _members[account];
+        for (uint256 bit = 0; bit < Roles.COUNT; ++bit) {
+            _revokeRole(Roles.byBit(bit), account);
+        }
+        m.active = false;
+        m.revokedAtBlock = uint64(block.number);
+        m.keys[m.keys.length - 1].validUntilBlock = uint64(block.number);
+        emit MemberRevoked(account, block.number);
+    }
+
+    /// @dev Keeps the role mask and the governor count in step with `AccessControl`.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        granted = super._grantRole(role, account);
+        if (granted) {
+            _members[account].roleMask |= Roles.maskOf(role);
+            if (role == Roles.GOVERNOR) ++_governorCount;
+        }
+    }
+
+    /// @dev Keeps the role mask and the governor count in step with `AccessControl`.
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        if (revoked) {
+            _members[account].roleMask &= ~Roles.maskOf(role);
+            if (role == Roles.GOVERNOR) --_governorCount;
+        }
+    }
+
+    function _rolesOf(uint8 mask) internal pure returns (bytes32[] memory roles) {
+        uint256 n = 0;
+        for (uint256 bit = 0; bit < Roles.COUNT; ++bit) {
+            if (mask & (1 << bit) != 0) ++n;
+        }
+        roles = new bytes32[](n);
+        n = 0;
+        for (uint256 bit = 0; bit < Roles.COUNT; ++bit) {
+            if (mask & (1 << bit) != 0) roles[n++] = Roles.byBit(bit);
+        }
+    }
+}

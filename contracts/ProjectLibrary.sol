@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {ICatalogLedger} from "./interfaces/ICatalogLedger.sol";
+import {IMembers} from "./interfaces/IMembers.sol";
+import {IProjectLibrary} from "./interfaces/IProjectLibrary.sol";
+import {Roles} from "./Roles.sol";
+
+/**
+ * @dev The project library state machine (DOMAIN.md; art. 6, 12-16, 18, 21, 23, 24, 30).
+ *
+ * Every write needs an active member with the role named in its NatSpec ("the project's UNIT" =
+ * the unit account registered at creation, which must still be an active UNIT). Times are
+ * `block.timestamp` seconds; each time rule is one `_checkX` helper with its own too-early /
+ * too-late error. Catalog conditions are asked of the {ICatalogLedger} (wired once after deploy).
+ */
+contract ProjectLibrary is IProjectLibrary {
+    /// @dev Technical review opinion validity (art. 15).
+    uint256 public constant OPINION_VALIDITY = 365 days;
+    /// @dev Maximum one-time extension of an expired opinion, days (art. 15: 6 months).
+    uint32 public constant MAX_EXTENSION_DAYS = 183;
+    /// @dev Maximum construction period set by funding, days (5 years; a sanity bound, not a rule).
+    uint32 public constant MAX_PERIOD_DAYS = 1825;
+    /// @dev Progress reporting window while under construction (art. 18: quarterly).
+    uint256 public constant QUARTER = 90 days;
+    /// @dev Free warranty from acceptance (art. 21: at least 2 years).
+    uint256 public constant WARRANTY = 730 days;
+    /// @dev Commissioning application deadline after acceptance (art. 23: 6 months).
+    uint256 public constant COMMISSION_WINDOW = 183 days;
+    /// @dev Self-evaluation window after going into operation (art. 30: 12-15 months).
+    uint256 public constant SELF_EVALUATION_OPENS = 365 days;
+    uint256 public constant SELF_EVALUATION_CLOSES = 456 days;
+    /// @dev Largest change the unit may file without EITB approval (art. 16: 15%), basis points.
+    uint16 public constant MAX_FILING_BP = 1500;
+    uint16 public constant MAX_BP = 10000;
+
+    IMembers private immutable _members;
+    address private immutable _deployer;
+    ICatalogLedger private _ledger;
+    mapping(bytes32 code => Project) private _projects; // packing: see IProjectLibrary.Project
+
+    modifier onlyRole(bytes32 role) {
+        _checkRole(role, msg.sender);
+        _;
+    }
+
+    constructor(IMembers members_) {
+        _members = members_;
+        _deployer = msg.sender;
+    }
+
+    /**
+     * @dev Wires the catalog ledger, once.
+     *
+     * Requirements:
+     * - the caller deployed this library; no ledger is wired yet;
+     * - `ledger` is a contract whose `projectLibrary()` is this and `members()` is ours.
+     *
+     * Emits {CatalogLedgerSet}.
+     */
+    function setCatalogLedger(address ledger) external {
+        if (msg.sender != _deployer) revert ProjectNotDeployer(msg.sender, _deployer);
+        if (address(_ledger) != address(0)) revert ProjectLedgerAlreadyWired(address(_ledger));
+        if (
+            ledger.code.length == 0 || ICatalogLedger(ledger).projectLibrary() != address(this)
+                || ICatalogLedger(ledger).members() != address(_members)
+        ) revert ProjectLedgerMismatch(ledger);
+        _ledger = ICatalogLedger(ledger);
+        emit CatalogLedgerSet(ledger, msg.sender);
+    }
+
+    /**
+     * @dev Admits project `code` of `unit` to the library in RESERVE (art. 10, 11).
+     *
+     * Requirements: caller an active REVIEWER; `code` a valid unified code not used yet;
+     * `unit` an active UNIT; `name` non-empty.
+     *
+     * Emits {ProjectCreated}.
+     */
+    function createProject(bytes32 code, address unit, string calldata name) external onlyRole(Roles.REVIEWER) {
+        _checkCode(code);
+        Project storage p = _projects[code];
+        if (p.state != State.NONE) revert ProjectAlreadyExists(code);
+        if (!_members.hasActiveRole(Roles.UNIT, unit)) revert ProjectInvalidUnit(unit);
+        if (bytes(name).length == 0) revert ProjectEmptyName();
+        p.state = State.RESERVE;
+        p.unit = unit;
+        p.createdAt = uint64(block.timestamp);
+        p.name = name;
+        emit ProjectCreated(code, msg.sender, unit, name, State.RESERVE);
+    }
+
+    /**
+     * @dev Accepts the technical review application: RESERVE -> UNDER_REVIEW (art. 12, 13).
+     *
+     * Requirements: caller an active REVIEWER; project in RESERVE; ledger wired; a declared
+     * catalog anchored (else the ledger's `CatalogDeclaredCatalogMissing`).
+     *
+     * Emits {ReviewStarted}.
+     */
+    function startReview(bytes32 code) external onlyRole(Roles.REVIEWER) {
+        Project storage p = _checkTransition(code, State.RESERVE, State.UNDER_REVIEW);
+        _wiredLedger().requireReviewReady(code);
+        p.state = State.UNDER_REVIEW;
+        p.reviewStartedAt = uint64(block.timestamp);
+        emit ReviewStarted(code, msg.sender, State.RESERVE, State.UNDER_REVIEW);
+    }
+
+    /**
+     * @dev Signs off the cryptography / 信创 / intranet review (art. 13, 19).
+     *
+     * Requirements: caller an active CRYPTO; project in UNDER_REVIEW; not signed off yet.
+     *
+     * Emits {CryptoApproved}.
+     */
+    function approveCrypto(bytes32 code) external onlyRole(Roles.CRYPTO) {
+        Project storage p = _checkState(code, State.UNDER_REVIEW);
+        if (p.cryptoApprovedAt != 0) revert ProjectCryptoAlreadyApproved(code, p.cryptoApprovedAt);
+        p.cryptoApprovedAt = uint64(block.timestamp);
+        emit CryptoApproved(code, msg.sender, uint64(block.timestamp));
+    }
+
+    /**
+     * @dev Passes the technical review with opinion `opinionDigest`, valid for OPINION_VALIDITY.
+     *
+     * Requirements: caller an active REVIEWER; `opinionDigest` non-zero; project in UNDER_REVIEW;
+     * crypto signed off; not passed yet.
+     *
+     * Emits {ReviewPassed}.
+     */
+    function passReview(bytes32 code, bytes32 opinionDigest) external onlyRole(Roles.REVIEWER) {
+        _checkDigest(opinionDigest);
+        Project storage p = _checkState(code, State.UNDER_REVIEW);
+        if (p.cryptoApprovedAt == 0) revert ProjectCryptoNotApproved(code);
+        if (p.opinionPassedAt != 0) revert ProjectReviewAlreadyPassed(code, p.opinionPassedAt);
+        uint64 expiresAt = uint64(block.timestamp + OPINION_VALIDITY);
+        p.opinionPassedAt = uint64(block.timestamp);
+        p.opinionExpiresAt = expiresAt;
+        p.opinionDigest = opinionDigest;
+        emit ReviewPassed(code, msg.sender, opinionDigest, expiresAt);
+    }
+
+    /**
+     * @dev Extends the expired opinion once by `extensionDays`, counted from its expiry (art. 15).
+     *
+     * Requirements: caller an active REVIEWER; `1 <= extensionDays <= MAX_EXTENSION_DAYS`;
+     * project in UNDER_REVIEW with a passed opinion, never extended; the opinion has run out
+     * (now > expiry, else {ProjectOpinionStillValid}); the new expiry is after now (else
+     * {ProjectExtensionTooLate}).
+     *
+     * Emits {ReviewExtended}.
+     */
+    function extendReview(bytes32 code, uint32 extensionDays) external onlyRole(Roles.REVIEWER) {
+        if (extensionDays == 0 || extensionDays > MAX_EXTENSION_DAYS) {
+            revert ProjectInvalidExtension(extensionDays, MAX_EXTENSION_DAYS);
+        }
+        Project storage p = _checkPassed(_checkState(code, State.UNDER_REVIEW), code);
+        if (p.extended) revert ProjectReviewAlreadyExtended(code);
+        if (block.timestamp <= p.opinionExpiresAt) {
+            revert ProjectOpinionStillValid(code, p.opinionExpiresAt, block.timestamp);
+        }
+        uint64 expiresAt = p.opinionExpiresAt + uint64(extensionDays) * 1 days;
+        if (expiresAt <= block.timestamp) revert ProjectExtensionTooLate(code, expiresAt, block.timestamp);
+        p.extended = true;
+        p.opinionExpiresAt = expiresAt;
+        emit ReviewExtended(code, msg.sender, extensionDays, expiresAt);
+    }
+
+    /**
+     * @dev Approves the investment with a construction period: UNDER_REVIEW -> APPROVED (art. 14).
+     *
+     * Requirements: caller an active FUNDER; `1 <= periodDays <= MAX_PERIOD_DAYS`; project in
+     * UNDER_REVIEW with a passed opinion that is valid now (else {ProjectOpinionExpired}).
+     *
+     * Emits {ProjectFunded}.
+     */
+    function fund(bytes32 code, uint32 periodDays) external onlyRole(Roles.FUNDER) {
+        if (periodDays == 0 || periodDays > MAX_PERIOD_DAYS) revert ProjectInvalidPeriod(periodDays, MAX_PERIOD_DAYS);
+        Project storage p = _checkPassed(_checkTransition(code, State.UNDER_REVIEW, State.APPROVED), code);
+        if (block.timestamp > p.opinionExpiresAt) {
+            revert ProjectOpinionExpired(code, p.opinionExpiresAt, block.timestamp);
+        }
+        p.state = State.APPROVED;
+        p.periodDays = periodDays;
+        p.fundedAt = uint64(block.timestamp);
+        emit ProjectFunded(code, msg.sender, periodDays, State.UNDER_REVIEW, State.APPROVED);
+    }
+
+    /**
+     * @dev Starts construction: APPROVED -> UNDER_CONSTRUCTION, deadline now + period (art. 6).
+     *
+     * Requirements: caller the project's active UNIT; project in APPROVED.
+     *
+     * Emits {ConstructionStarted}.
+     */
+    function startConstruction(bytes32 code) external {
+        Project storage p = _checkUnit(code);
+        _checkTransition(code, State.APPROVED, State.UNDER_CONSTRUCTION);
+        uint64 deadline = uint64(block.timestamp + uint256(p.periodDays) * 1 days);
+        p.state = State.UNDER_CONSTRUCTION;
+        p.constructionStartedAt = uint64(block.timestamp);
+        p.constructionDeadline = deadline;
+        emit ConstructionStarted(code, msg.sender, deadline, State.APPROVED, State.UNDER_CONSTRUCTION);
+    }
+
+    /**
+     * @dev Files the progress report `reportDigest` for the current 90-day window (art. 18).
+     * Windows are `[start + k * QUARTER, start + (k + 1) * QUARTER)`; reports stop being required
+     * once the project is accepted.
+     *
+     * Requirements: caller the project's active UNIT; `reportDigest` non-zero; project in
+     * UNDER_CONSTRUCTION and not accepted; no report yet in this window.
+     *
+     * Emits {ProgressReported}.
+     */
+    function reportProgress(bytes32 code, bytes32 reportDigest) external {
+        Project storage p = _checkUnit(code);
+        _checkDigest(reportDigest);
+        _checkNotAccepted(_checkState(code, State.UNDER_CONSTRUCTION), code);
+        uint32 window = uint32((block.timestamp - p.constructionStartedAt) / QUARTER);
+        if (p.lastReportWindow == window + 1) {
+            revert ProjectProgressAlreadyReported(code, window, _windowEnd(p, window));
+        }
+        p.progressReports += 1;
+        p.lastReportWindow = window + 1;
+        p.lastProgressAt = uint64(block.timestamp);
+        emit ProgressReported(code, msg.sender, window, reportDigest);
+    }
+
+    /**
+     * @dev Records acceptance (验收), organised by the unit (art. 21); the warranty starts.
+     *
+     * Requirements: caller the project's active UNIT; project in UNDER_CONSTRUCTION, not accepted;
+     * the ledger says acceptance is ready (now: an acceptance catalog is anchored, else
+     * `CatalogAcceptanceCatalogMissing`).
+     *
+     * Emits {ProjectAccepted}.
+     */
+    function accept(bytes32 code) external {
+        Project storage p = _checkUnit(code);
+        _checkNotAccepted(_checkState(code, State.UNDER_CONSTRUCTION), code);
+        uint32 version = _wiredLedger().requireAcceptanceReady(code);
+        p.acceptedAt = uint64(block.timestamp);
+        emit ProjectAccepted(
+            code, msg.sender, version, uint64(block.timestamp + WARRANTY), uint64(block.timestamp + COMMISSION_WINDOW)
+        );
+    }
+
+    /**
+     * @dev Applies for the commissioning review (投入使用评审), within COMMISSION_WINDOW of acceptance (art. 23).
+     *
+     * Requirements: caller the project's active UNIT; project in UNDER_CONSTRUCTION, accepted,
+     * not applied yet; now <= acceptedAt + COMMISSION_WINDOW (else {ProjectCommissionTooLate}).
+     *
+     * Emits {CommissionApplied}.
+     */
+    function applyCommission(bytes32 code) external {
+        Project storage p = _checkUnit(code);
+        _checkState(code, State.UNDER_CONSTRUCTION);
+        if (p.acceptedAt == 0) revert ProjectNotAccepted(code);
+        if (p.commissionAppliedAt != 0) revert ProjectCommissionAlreadyApplied(code, p.commissionAppliedAt);
+        uint64 deadline = p.acceptedAt + uint64(COMMISSION_WINDOW);
+        if (block.timestamp > deadline) revert ProjectCommissionTooLate(code, deadline, block.timestamp);
+        p.commissionAppliedAt = uint64(block.timestamp);
+        emit CommissionApplied(code, msg.sender, uint64(block.timestamp));
+    }
+
+    /**
+     * @dev Passes the commissioning review: UNDER_CONSTRUCTION -> OPERATION (art. 24).
+     *
+     * Requirements: caller an active REVIEWER; project in UNDER_CONSTRUCTION, applied for
+     * commissioning, with a passed technical review; the ledger's commissioning check holds.
+     *
+     * Emits {ProjectCommissioned}.
+     */
+    function commission(bytes32 code) external onlyRole(Roles.REVIEWER) {
+        Project storage p = _checkTransition(code, State.UNDER_CONSTRUCTION, State.OPERATION);
+        if (p.commissionAppliedAt == 0) revert ProjectCommissionNotApplied(code);
+        _checkPassed(p, code);
+        _wiredLedger().requireCommissionReady(code);
+        p.state = State.OPERATION;
+        p.operationAt = uint64(block.timestamp);
+        emit ProjectCommissioned(code, msg.sender, State.UNDER_CONSTRUCTION, State.OPERATION);
+    }
+
+    /**
+     * @dev Submits the performance self-evaluation `reportDigest`, 12-15 months after going into
+     * operation (art. 30): in `[operationAt + SELF_EVALUATION_OPENS, operationAt + SELF_EVALUATION_CLOSES]`.
+     *
+     * Requirements: caller the project's active UNIT; `reportDigest` non-zero; project in
+     * OPERATION; not submitted yet; inside the window (else too-early / too-late errors).
+     *
+     * Emits {SelfEvaluationSubmitted}.
+     */
+    function submitSelfEvaluation(bytes32 code, bytes32 reportDigest) external {
+        Project storage p = _checkUnit(code);
+        _checkDigest(reportDigest);
+        _checkState(code, State.OPERATION);
+        if (p.selfEvaluatedAt != 0) revert ProjectSelfEvaluationAlreadySubmitted(code, p.selfEvaluatedAt);
+        (uint64 opensAt, uint64 closesAt) = _selfEvaluationWindow(p);
+        if (block.timestamp < opensAt) revert ProjectSelfEvaluationTooEarly(code, opensAt, block.timestamp);
+        if (block.timestamp > closesAt) revert ProjectSelfEvaluationTooLate(code, closesAt, block.timestamp);
+        p.selfEvaluatedAt = uint64(block.timestamp);
+        p.selfEvaluationDigest = reportDigest;
+        emit SelfEvaluationSubmitted(code, msg.sender, reportDigest);
+    }
+
+    /**
+     * @dev Terminates the project from any live state (art. 6).
+     *
+     * Requirements: caller an active REVIEWER; `reason` non-empty; project exists, not TERMINATED.
+     *
+     * Emits {ProjectTerminated}.
+     */
+    function terminate(bytes32 code, string calldata reason) external onlyRole(Roles.REVIEWER) {
+        if (bytes(reason).length == 0) revert ProjectEmptyReason();
+        Project storage p = _checkExists(code);
+        State from = p.state;
+        if (from == State.TERMINATED) revert ProjectInvalidTransition(code, from, State.TERMINATED);
+        p.state = State.TERMINATED;
+        p.terminatedAt = uint64(block.timestamp);
+        emit ProjectTerminated(code, msg.sender, from, State.TERMINATED, reason);
+    }
+
+    /**
+     * @dev Files (备案) a change of `ratioBp` basis points with its evidence (art. 16).
+     *
+     * Requirements: caller the project's active UNIT; `ratioBp <= MAX_FILING_BP` (else
+     * {ProjectChangeNeedsApproval}; above MAX_BP {ProjectInvalidRatio}); `evidenceDigest` non-zero;
+     * project in APPROVED or UNDER_CONSTRUCTION.
+     *
+     * Emits {ChangeFiled}.
+     */
+    function fileChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest) external {
+        Project storage p = _checkUnit(code);
+        _checkChange(code, ratioBp, evidenceDigest);
+        if (ratioBp > MAX_FILING_BP) revert ProjectChangeNeedsApproval(code, ratioBp, MAX_FILING_BP);
+        p.lastFiledChangeBp = ratioBp;
+        emit ChangeFiled(code, msg.sender, ratioBp, evidenceDigest);
+    }
+
+    /**
+     * @dev Approves a change of `ratioBp` basis points with its evidence (art. 16).
+     *
+     * Requirements: caller an active REVIEWER; `ratioBp <= MAX_BP`; `evidenceDigest` non-zero;
+     * project in APPROVED or UNDER_CONSTRUCTION.
+     *
+     * Emits {ChangeApproved}.
+     */
+    function approveChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest) external onlyRole(Roles.REVIEWER) {
+        Project storage p = _checkChange(code, ratioBp, evidenceDigest);
+        p.lastApprovedChangeBp = ratioBp;
+        emit ChangeApproved(code, msg.sender, ratioBp, evidenceDigest);
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /// @dev The full record of `code` (all zero when unknown).
+    function project(bytes32 code) external view returns (Project memory) {
+        return _projects[code];
+    }
+
+    /// @dev The state of `code` (NONE when unknown).
+    function stateOf(bytes32 code) external view returns (State) {
+        return _projects[code].state;
+    }
+
+    /// @dev The unit account of `code` (zero when unknown).
+    function unitOf(bytes32 code) external view returns (address) {
+        return _projects[code].unit;
+    }
+
+    /// @dev True iff project `code` was created.
+    function exists(bytes32 code) external view returns (bool) {
+        return _projects[code].state != State.NONE;
+    }
+
+    /**
+     * @dev Quarterly reporting status (art. 18). A 90-day window that ended before now (or before
+     * acceptance / termination, when reports stopped) without a report is missed; `nextDueAt` is
+     * the end of the earliest window still open that lacks a report (0 when reports are not due).
+     */
+    function progressStatus(bytes32 code) external view returns (uint64 nextDueAt, uint32 missedQuarters, bool overdue) {
+        Project storage p = _projects[code];
+        if (p.constructionStartedAt == 0) return (0, 0, false);
+        bool due = p.state == State.UNDER_CONSTRUCTION && p.acceptedAt == 0;
+        uint256 end = p.acceptedAt != 0 ? p.acceptedAt : (p.state == State.TERMINATED ? p.terminatedAt : block.timestamp);
+        uint256 ended = (end - p.constructionStartedAt) / QUARTER; // windows 0 .. ended-1 are over
+        bool currentReported = p.lastReportWindow == ended + 1;
+        uint256 reportedEnded = p.progressReports - (currentReported ? 1 : 0);
+        missedQuarters = uint32(ended - reportedEnded);
+        overdue = missedQuarters > 0;
+        if (due) nextDueAt = _windowEnd(p, ended + (currentReported ? 1 : 0));
+    }
+
+    /// @dev End of the free warranty, acceptedAt + WARRANTY (0 before acceptance) (art. 21, 28).
+    function warrantyEndsAt(bytes32 code) external view returns (uint64) {
+        uint64 acceptedAt = _projects[code].acceptedAt;
+        return acceptedAt == 0 ? 0 : acceptedAt + uint64(WARRANTY);
+    }
+
+    /// @dev Last moment to apply for commissioning, acceptedAt + COMMISSION_WINDOW (0 before acceptance).
+    function commissionDeadline(bytes32 code) external view returns (uint64) {
+        uint64 acceptedAt = _projects[code].acceptedAt;
+        return acceptedAt == 0 ? 0 : acceptedAt + uint64(COMMISSION_WINDOW);
+    }
+
+    /// @dev The self-evaluation window (inclusive bounds; zeros before operation).
+    function selfEvaluationWindow(bytes32 code) external view returns (uint64 opensAt, uint64 closesAt) {
+        return _selfEvaluationWindow(_projects[code]);
+    }
+
+    /// @dev Reverts unless `account` is the active UNIT registered for `code`; returns its state.
+    /// The catalog ledger uses it so both contracts refuse with the same errors.
+    function requireActiveUnit(bytes32 code, address account) external view returns (State) {
+        _checkRole(Roles.UNIT, account);
+        Project storage p = _checkExists(code);
+        if (p.unit != account) revert ProjectNotUnit(code, account, p.unit);
+        return p.state;
+    }
+
+    /// @dev The Members contract.
+    function members() external view returns (address) {
+        return address(_members);
+    }
+
+    /// @dev The wired catalog ledger (zero before {setCatalogLedger}).
+    function catalogLedger() external view returns (address) {
+        return address(_ledger);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    function _checkRole(bytes32 role, address account) internal view {
+        if (!_members.hasActiveRole(role, account)) revert ProjectUnauthorized(account, role);
+    }
+
+    /// @dev The caller is the active UNIT registered for `code`.
+    function _checkUnit(bytes32 code) internal view returns (Project storage p) {
+        _checkRole(Roles.UNIT, msg.sender);
+        p = _checkExists(code);
+        if (p.unit != msg.sender) revert ProjectNotUnit(code, msg.sender, p.unit);
+    }
+
+    function _checkExists(bytes32 code) internal view returns (Project storage p) {
+        p = _projects[code];
+        if (p.state == State.NONE) revert ProjectUnknown(code);
+    }
+
+    function _checkState(bytes32 code, State expected) internal view returns (Project storage p) {
+        p = _checkExists(code);
+        if (p.state != expected) revert ProjectInvalidState(code, p.state);
+    }
+
+    function _checkTransition(bytes32 code, State from, State to) internal view returns (Project storage p) {
+        p = _checkExists(code);
+        if (p.state != from) revert ProjectInvalidTransition(code, p.state, to);
+    }
+
+    function _checkPassed(Project storage p, bytes32 code) internal view returns (Project storage) {
+        if (p.opinionPassedAt == 0) revert ProjectReviewNotPassed(code);
+        return p;
+    }
+
+    function _checkNotAccepted(Project storage p, bytes32 code) internal view {
+        if (p.acceptedAt != 0) revert ProjectAlreadyAccepted(code, p.acceptedAt);
+    }
+
+    function _checkChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest) internal view returns (Project storage p) {
+        if (ratioBp > MAX_BP) revert ProjectInvalidRatio(ratioBp);
+        _checkDigest(evidenceDigest);
+        p = _checkExists(code);
+        if (p.state != State.APPROVED && p.state != State.UNDER_CONSTRUCTION) revert ProjectInvalidState(code, p.state);
+    }
+
+    function _checkDigest(bytes32 digest) internal pure {
+        if (digest == bytes32(0)) revert ProjectZeroDigest();
+    }
+
+    /// @dev Printable ASCII (0x21-0x7E), left-aligned, zero-padded, non-empty.
+    function _checkCode(bytes32 code) internal pure {
+        if (code == bytes32(0)) revert ProjectInvalidCode(code);
+        bool padding = false;
+        for (uint256 i = 0; i < 32; ++i) {
+            uint8 c = uint8(code[i]);
+            if (c == 0) padding = true;
+            else if (padding || c < 0x21 || c > 0x7E) revert ProjectInvalidCode(code);
+        }
+    }
+
+    function _wiredLedger() internal view returns (ICatalogLedger ledger) {
+        ledger = _ledger;
+        if (address(ledger) == address(0)) revert ProjectLedgerNotWired();
+    }
+
+    function _windowEnd(Project storage p, uint256 window) internal view returns (uint64) {
+        return uint64(p.constructionStartedAt + (window + 1) * QUARTER);
+    }
+
+    function _selfEvaluationWindow(Project storage p) internal view returns (uint64 opensAt, uint64 closesAt) {
+        uint64 operationAt = p.operationAt;
+        if (operationAt == 0) return (0, 0);
+        return (operationAt + uint64(SELF_EVALUATION_OPENS), operationAt + uint64(SELF_EVALUATION_CLOSES));
+    }
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {IProjectLibrary} from "./IProjectLibrary.sol";
+
+/**
+ * @dev Catalog anchors: per project and kind (declared 申报 / acceptance 验收), an append-only list
+ * of versions, each committing to the SM3 digest of the canonical document, the Merkle root of its
+ * resources and the resource count. Answers the library's "is the declared catalog filed?" and
+ * "is acceptance ready?".
+ */
+interface ICatalogLedger {
+    /// @dev 申报项目数据目录 (art. 12) and 验收项目数据目录 (art. 21).
+    enum CatalogKind {
+        DECLARED,
+        ACCEPTANCE
+    }
+
+    /// @dev One item of {anchorBatch}: the arguments of {anchor}.
+    struct AnchorInput {
+        bytes32 code;
+        CatalogKind kind;
+        uint32 version;
+        bytes32 digest;
+        bytes32 merkleRoot;
+        uint32 resourceCount;
+    }
+
+    /// @dev Version `version` of the `kind` catalog of `code` was anchored by `submitter`.
+    /// The event carries the full data; storage keeps only its commitment (see {anchorCommitment}).
+    event CatalogAnchored(
+        bytes32 indexed code,
+        CatalogKind indexed kind,
+        uint32 version,
+        bytes32 indexed digest,
+        bytes32 merkleRoot,
+        uint32 resourceCount,
+        address submitter
+    );
+
+    /// @dev The catalog digest is zero.
+    error CatalogZeroDigest();
+
+    /// @dev The Merkle root is zero.
+    error CatalogZeroMerkleRoot();
+
+    /// @dev A catalog lists at least one resource.
+    error CatalogNoResources();
+
+    /// @dev Versions of the `kind` catalog of `code` go 1, 2, 3 ...: expected `expected`, got `got`.
+    error CatalogVersionGap(bytes32 code, CatalogKind kind, uint32 expected, uint32 got);
+
+    /// @dev Version `version` is already anchored with commitment `anchored`; `submitted` differs.
+    /// Anchors are append-only: a version is never overwritten.
+    error CatalogVersionConflict(bytes32 code, CatalogKind kind, uint32 version, bytes32 anchored, bytes32 submitted);
+
+    /// @dev A `kind` catalog of `code` cannot be anchored in state `state` (declared: RESERVE or
+    /// UNDER_REVIEW; acceptance: UNDER_CONSTRUCTION).
+    error CatalogKindNotAllowed(bytes32 code, CatalogKind kind, IProjectLibrary.State state);
+
+    /// @dev Project `code` has no anchored declared catalog (art. 12: filed with the review application).
+    error CatalogDeclaredCatalogMissing(bytes32 code);
+
+    /// @dev Project `code` has no anchored acceptance catalog (art. 21).
+    error CatalogAcceptanceCatalogMissing(bytes32 code);
+
+    /// @dev {anchorBatch} got no items.
+    error CatalogEmptyBatch();
+
+    function anchor(
+        bytes32 code,
+        CatalogKind kind,
+        uint32 version,
+        bytes32 digest,
+        bytes32 merkleRoot,
+        uint32 resourceCount
+    ) external returns (bool created);
+
+    function anchorBatch(AnchorInput[] calldata items) external returns (uint256 created);
+
+    function isAnchored(
+        bytes32 code,
+        CatalogKind kind,
+        uint32 version,
+        bytes32 digest,
+        bytes32 merkleRoot,
+        uint32 resourceCount
+    ) external view returns (bool);
+
+    function anchorCommitment(bytes32 code, CatalogKind kind, uint32 version) external view returns (bytes32);
+
+    function commitmentOf(bytes32 digest, bytes32 merkleRoot, uint32 resourceCount) external pure returns (bytes32);
+
+    function latest(bytes32 code, CatalogKind kind)
+        external
+        view
+        returns (uint32 version, uint32 resourceCount, uint64 anchoredAt);
+
+    function acceptanceReady(bytes32 code) external view returns (bool);
+
+    function requireReviewReady(bytes32 code) external view;
+
+    function requireAcceptanceReady(bytes32 code) external view returns (uint32 acceptanceVersion);
+
+    function requireCommissionReady(bytes32 code) external view;
+
+    function members() external view returns (address);
+
+    function projectLibrary() external view returns (address);
+}
