@@ -19,7 +19,7 @@ class Backend(Protocol):
     """An SM2 implementation. Handles are opaque objects owned by the backend.
 
     Signatures cross the seam as strict DER; points as 65-byte ``04‖x‖y``; ``id`` is the signer
-    ID (at most 8191 bytes, checked by the caller). Methods raise :class:`~sm_crypto.InvalidKey`
+    ID (at most ``MAX_ID_SIZE`` = 8190 bytes, checked by the caller). Methods raise :class:`~sm_crypto.InvalidKey`
     for undecodable keys and :class:`~sm_crypto.BackendError` for internal failures.
     """
 

@@ -20,8 +20,9 @@ __all__ = ["DEFAULT_ID", "MAX_ID_SIZE", "PrivateKey", "PublicKey", "message_dige
 
 #: The default signer ID of GM/T 0009: the ASCII digits "1234567812345678".
 DEFAULT_ID = b"1234567812345678"
-#: ENTL, the bit length of the ID, is a 16-bit field: at most 8191 bytes.
-MAX_ID_SIZE = 8191
+#: ENTL, the bit length of the ID, is a 16-bit field (at most 8191 bytes); OpenSSL refuses
+#: 8191 itself (``id_len >= UINT16_MAX / 8``), so the portable limit is 8190.
+MAX_ID_SIZE = 8190
 
 _CURVE_BYTES = b"".join(v.to_bytes(32, "big") for v in (A, B, GX, GY))
 
