@@ -11,6 +11,7 @@ See docs/CATALOG.md for the formats, the canonical form and the change ratio.
 """
 
 from ._catalog import Catalog, catalog_from_document, load_catalog, read_catalog, validate_document
+from ._diff import DIFF_SCHEMA_ID, CatalogDiff, change_ratio_bp, diff_catalogs, verify_diff
 from ._errors import (
     CatalogError,
     CatalogInvalid,
@@ -43,14 +44,17 @@ from ._model import (
     ShareType,
     UpdateCycle,
 )
-from ._parse import DEFAULT_MAX_BYTES, parse_json
+from ._parse import DEFAULT_MAX_BYTES, parse_json, read_limited
+from ._tabular import csv_template, import_csv, import_xlsx, xlsx_template
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "DIFF_SCHEMA_ID",
     "SCHEMA_ID",
     "SHA256_HASHER",
     "SM3_HASHER",
     "Catalog",
+    "CatalogDiff",
     "CatalogError",
     "CatalogInvalid",
     "CatalogKind",
@@ -73,10 +77,18 @@ __all__ = [
     "UpdateCycle",
     "canonicalize",
     "catalog_from_document",
+    "change_ratio_bp",
+    "csv_template",
+    "diff_catalogs",
+    "import_csv",
+    "import_xlsx",
     "load_catalog",
     "parse_json",
     "read_catalog",
+    "read_limited",
     "root_from_inclusion_proof",
     "validate_document",
+    "verify_diff",
     "verify_inclusion",
+    "xlsx_template",
 ]
