@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from mulu.errors import RuleViolation
 
@@ -167,7 +167,10 @@ def decode_revert(data: bytes) -> ContractError:
     if entry is None:
         return UnknownRevert({"selector": "0x" + selector.hex()}, data)
     cls, names, types = entry
-    values = abi_decode(types, data[4:])
+    values = [
+        to_checksum_address(v) if t == "address" else v
+        for t, v in zip(types, abi_decode(types, data[4:]), strict=True)
+    ]
     return cls(dict(zip(names, values, strict=True)), data)
 
 

@@ -1,0 +1,568 @@
+"""Chain commands: ``node``, ``dev``, ``member``, ``project`` and ``catalog anchor``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from chain_client.bootstrap import dev_bootstrap
+from chain_client.ledger import TxResult
+from chain_client.types import CatalogKind, ProposalKind, Role, State
+from mulu.errors import InvalidInput
+
+from ._context import console, emit, options
+from ._session import Session, read_file, read_password, store_document
+
+__all__ = ["register"]
+
+node_app = typer.Typer(help="Run the local chain node (anvil) of this home.", no_args_is_help=True)
+dev_app = typer.Typer(help="Local development helpers (local node only).", no_args_is_help=True)
+member_app = typer.Typer(help="Members and M-of-N governance.", no_args_is_help=True)
+project_app = typer.Typer(
+    help="The project library (项目库): status, history, transitions.", no_args_is_help=True
+)
+
+DAY = 86_400
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(node_app, name="node")
+    app.add_typer(dev_app, name="dev")
+    app.add_typer(member_app, name="member")
+    app.add_typer(project_app, name="project")
+    try:
+        from .catalog import catalog_app
+    except ImportError:  # the catalog group not there yet: make our own
+        catalog_app = typer.Typer(help="Data catalogs.", no_args_is_help=True)
+        app.add_typer(catalog_app, name="catalog")
+    catalog_app.command("anchor")(catalog_anchor)
+
+
+def _ts(value: int) -> str | None:
+    if not value:
+        return None
+    return dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _tx_out(
+    ctx: typer.Context, what: str, result: TxResult, extra: dict[str, Any] | None = None
+) -> None:
+    data = {"action": what, **(extra or {}), **result.to_json()}
+    emit(
+        ctx,
+        data,
+        lambda: console.print(
+            f"{what}: tx {result.tx_hash} in block {result.block_number} (gas {result.gas_used:,})"
+        ),
+    )
+
+
+# -- node ---------------------------------------------------------------------------------------
+
+
+@node_app.command("start")
+def node_start(
+    ctx: typer.Context,
+    port: Annotated[
+        int | None, typer.Option(help="TCP port (default: the last one, else a free one).")
+    ] = None,
+    block_time: Annotated[
+        float | None, typer.Option(help="Seconds per block (default: one block per transaction).")
+    ] = None,
+) -> None:
+    """Start the local anvil node; its state lives in $MULU_HOME/chain and survives kill -9."""
+    info = Session(ctx).node.start(port=port, block_time=block_time)
+    emit(ctx, info.to_json(), lambda: console.print(f"node running: {info.url} (pid {info.pid})"))
+
+
+@node_app.command("stop")
+def node_stop(ctx: typer.Context) -> None:
+    """Stop the local node gracefully (its state is saved)."""
+    stopped = Session(ctx).node.stop()
+    emit(
+        ctx,
+        {"stopped": stopped},
+        lambda: console.print("node stopped" if stopped else "no node was running"),
+    )
+
+
+@node_app.command("status")
+def node_status(ctx: typer.Context) -> None:
+    """Is the local node running, at which block, and is the ledger deployed?"""
+    session = Session(ctx)
+    info = session.node.info()
+    data: dict[str, Any] = {"running": info is not None, "node": info.to_json() if info else None}
+    if info is not None:
+        data["block_number"] = session.chain.block_number()
+        data["chain_id"] = session.chain.chain_id
+    if session.deployment_path.is_file():
+        data["deployment"] = (
+            session.ledger.deployment.to_json() if info else str(session.deployment_path)
+        )
+
+    def human() -> None:
+        if info is None:
+            console.print("no local node running (mulu node start)")
+            return
+        console.print(
+            f"node {info.url} pid {info.pid}: chain {data['chain_id']}, block {data['block_number']}"
+        )
+        deployment = data.get("deployment")
+        if isinstance(deployment, dict):
+            for name, address in deployment["addresses"].items():
+                console.print(f"  {name:<15} {address}")
+
+    emit(ctx, data, human)
+
+
+# -- dev ----------------------------------------------------------------------------------------
+
+
+@dev_app.command("bootstrap")
+def dev_bootstrap_cmd(ctx: typer.Context) -> None:
+    """Create dev identities, fund them, deploy, and admit every member through governance.
+
+    Identities: eitb drc finance (governors, threshold 2), crypto sector unit1 unit2 platform
+    auditor. Password: $MULU_DEV_PASSWORD or a prompt. Running it again changes nothing.
+    """
+    session = Session(ctx)
+    if not session.is_local:
+        raise InvalidInput("dev bootstrap works on the local node only (start it: mulu node start)")
+    password = read_password(dev=True, confirm=not session.identities.names())
+    quiet = options(ctx).json
+    report = dev_bootstrap(
+        session.chain, session.home, password, progress=(lambda m: None) if quiet else console.print
+    )
+    assert report.deployment is not None
+    data = {
+        "changed": report.changed,
+        "created_identities": report.created_identities,
+        "deployed": report.deployed,
+        "admitted": report.admitted,
+        "deployment": report.deployment.to_json(),
+        "identities": {n: session.identities.get(n).to_json() for n in session.identities.names()},
+    }
+
+    def human() -> None:
+        console.print("bootstrap: " + ("done" if report.changed else "nothing to do, all in place"))
+        for name, address in report.deployment.addresses.items():  # type: ignore[union-attr]
+            console.print(f"  {name:<15} {address}")
+
+    emit(ctx, data, human)
+
+
+@dev_app.command("advance-time")
+def dev_advance_time(
+    ctx: typer.Context,
+    days: Annotated[float, typer.Argument(help="Days to move block time forward.")],
+) -> None:
+    """Move the local chain's block time forward (local node only)."""
+    session = Session(ctx)
+    if not session.is_local:
+        raise InvalidInput("advance-time works on the local node only")
+    if days < 0:
+        raise InvalidInput("days must be >= 0")
+    now = session.chain.advance_time(int(days * DAY))
+    emit(
+        ctx,
+        {"timestamp": now, "time": _ts(now)},
+        lambda: console.print(f"block time now {_ts(now)}"),
+    )
+
+
+# -- members ------------------------------------------------------------------------------------
+
+
+def _member_json(session: Session, account: str) -> dict[str, Any]:
+    info = session.ledger.member(account)
+    roles = [r.value for r in Role if session.ledger.has_role(r, account)]
+    return {
+        "account": account,
+        "identity": session.name_of(account),
+        "name": info.get("name"),
+        "active": bool(info.get("active")),
+        "roles": roles,
+        "keys": [
+            {
+                "x_y": "0x" + (bytes(k["x"]) + bytes(k["y"])).hex(),
+                "valid_from_block": int(k["validFromBlock"]),
+                "valid_until_block": int(k["validUntilBlock"]) or None,
+            }
+            for k in info["keys"]
+        ],
+    }
+
+
+@member_app.command("list")
+def member_list(ctx: typer.Context) -> None:
+    """Every member: organisation, roles, active flag and SM2 key history."""
+    session = Session(ctx)
+    members = [_member_json(session, a) for a in session.ledger.member_accounts()]
+
+    def human() -> None:
+        for m in members:
+            flag = "" if m["active"] else " (revoked)"
+            console.print(
+                f"{m['identity']:<10} {m['account']} {'+'.join(m['roles']) or '-'}{flag}  {m['name']}"
+            )
+
+    emit(ctx, {"members": members, "threshold": session.ledger.threshold()}, human)
+
+
+@member_app.command("show")
+def member_show(
+    ctx: typer.Context, who: Annotated[str, typer.Argument(help="Identity name or 0x address.")]
+) -> None:
+    """One member with its key history."""
+    session = Session(ctx)
+    emit(ctx, _member_json(session, session.resolve_account(who)))
+
+
+@member_app.command("propose")
+def member_propose(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="admit | set-roles | rotate-key | revoke")],
+    who: Annotated[str, typer.Argument(help="Identity name or 0x address of the member.")],
+    name: Annotated[str, typer.Option(help="Organisation name (admit).")] = "",
+    roles: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated roles (admit, set-roles), e.g. UNIT or GOVERNOR,REVIEWER."
+        ),
+    ] = "",
+    key: Annotated[
+        str,
+        typer.Option(
+            help="SM2 public key hex, 04‖x‖y or x‖y (admit, rotate-key); default: the identity's."
+        ),
+    ] = "",
+) -> None:
+    """Propose a membership change (a GOVERNOR signs; its approval counts)."""
+    session = Session(ctx)
+    try:
+        proposal_kind = ProposalKind[kind.upper().replace("-", "_")]
+    except KeyError:
+        raise InvalidInput(
+            f"proposal kind {kind!r}: admit, set-roles, rotate-key or revoke"
+        ) from None
+    account = session.resolve_account(who)
+    role_list = [Role.parse(r) for r in roles.split(",") if r.strip()]
+    sm2_key = b""
+    if proposal_kind in (ProposalKind.ADMIT, ProposalKind.ROTATE_KEY):
+        if key:
+            import sm_crypto
+
+            sm2_key = sm_crypto.PublicKey.from_bytes(bytes.fromhex(key.removeprefix("0x"))).xy
+        else:
+            ident = session.identities.by_address(account)
+            if ident is None:
+                raise InvalidInput("--key is needed for an account without a local identity")
+            sm2_key = ident.sm2_public_key
+    signer = session.signer(Role.GOVERNOR)
+    proposal_id, result = session.ledger.propose(
+        signer, proposal_kind, account, name=name, roles=role_list, sm2_key=sm2_key
+    )
+    _tx_out(
+        ctx, f"proposal {proposal_id} ({proposal_kind.name})", result, {"proposal_id": proposal_id}
+    )
+
+
+@member_app.command("approve")
+def member_approve(
+    ctx: typer.Context, proposal_id: Annotated[int, typer.Argument(help="Proposal id.")]
+) -> None:
+    """Approve a proposal (a GOVERNOR signs)."""
+    session = Session(ctx)
+    if not options(ctx).identity:
+        raise InvalidInput("say which governor approves with --as NAME")
+    _tx_out(
+        ctx,
+        f"approved proposal {proposal_id}",
+        session.ledger.approve(session.signer(Role.GOVERNOR), proposal_id),
+    )
+
+
+@member_app.command("execute")
+def member_execute(
+    ctx: typer.Context, proposal_id: Annotated[int, typer.Argument(help="Proposal id.")]
+) -> None:
+    """Execute a proposal that has enough approvals (a GOVERNOR signs)."""
+    session = Session(ctx)
+    if not options(ctx).identity:
+        raise InvalidInput("say which governor executes with --as NAME")
+    _tx_out(
+        ctx,
+        f"executed proposal {proposal_id}",
+        session.ledger.execute(session.signer(Role.GOVERNOR), proposal_id),
+    )
+
+
+# -- projects -----------------------------------------------------------------------------------
+
+_TIME_FIELDS = (
+    "createdAt", "reviewStartedAt", "cryptoApprovedAt", "opinionPassedAt", "opinionExpiresAt",
+    "fundedAt", "constructionStartedAt", "constructionDeadline", "acceptedAt",
+    "commissionAppliedAt", "operationAt", "terminatedAt",
+)  # fmt: skip
+
+
+def project_json(session: Session, code: str) -> dict[str, Any]:
+    info = session.ledger.project(code)
+    state: State = info["state"]
+    data: dict[str, Any] = {
+        "code": code,
+        "state": state.name,
+        "state_zh": state.zh,
+        "unit": info.get("unit"),
+        "unit_identity": session.name_of(str(info.get("unit"))),
+    }
+    for key, value in info.items():
+        if key in ("state", "code", "unit"):
+            continue
+        if isinstance(value, bytes):
+            value = "0x" + value.hex()
+        data[key] = value
+        if key in _TIME_FIELDS and isinstance(value, int):
+            data[key + "_time"] = _ts(value)
+    if state is State.UNDER_CONSTRUCTION:
+        data["progress"] = session.ledger.progress_status(code)
+    data["block_number"] = session.chain.block_number()
+    return data
+
+
+@project_app.command("create")
+def project_create(
+    ctx: typer.Context,
+    code: Annotated[
+        str, typer.Argument(help="Unified project code (统一编码), ≤ 32 ASCII characters.")
+    ],
+    name: Annotated[str, typer.Option(help="Project name.")],
+    unit: Annotated[str, typer.Option(help="The owning unit: identity name or 0x address.")],
+) -> None:
+    """Admit a project to the library as 储备 RESERVE (a REVIEWER signs)."""
+    session = Session(ctx)
+    result = session.ledger.create_project(
+        session.signer(Role.REVIEWER), code, session.resolve_account(unit), name
+    )
+    _tx_out(ctx, f"created {code} (储备 RESERVE)", result, {"code": code})
+
+
+@project_app.command("status")
+def project_status(
+    ctx: typer.Context, code: Annotated[str, typer.Argument(help="Project code.")]
+) -> None:
+    """The project's state, unit, timestamps and deadlines, as the chain has them."""
+    session = Session(ctx)
+    data = project_json(session, code)
+
+    def human() -> None:
+        console.print(f"{code}  {data['state_zh']} {data['state']}  unit {data['unit_identity']}")
+        for key in _TIME_FIELDS:
+            if data.get(key + "_time"):
+                console.print(f"  {key:<22} {data[key + '_time']}")
+        if "progress" in data:
+            console.print(f"  progress               {data['progress']}")
+
+    emit(ctx, data, human)
+
+
+@project_app.command("history")
+def project_history(
+    ctx: typer.Context, code: Annotated[str, typer.Argument(help="Project code.")]
+) -> None:
+    """Every event of the project (transitions and catalog anchors), oldest first."""
+    session = Session(ctx)
+    events = session.ledger.history(code)
+
+    def human() -> None:
+        for ev in events:
+            args = {k: v for k, v in ev.to_json()["args"].items() if k not in ("code",)}
+            console.print(f"block {ev.block_number:>6}  {ev.name:<24} {args}")
+
+    emit(ctx, {"code": code, "events": [e.to_json() for e in events]}, human)
+
+
+CodeArg = Annotated[str, typer.Argument(help="Project code.")]
+
+
+def _step(
+    ctx: typer.Context, code: str, what: str, method: str, role: Role | None, *args: Any
+) -> None:
+    session = Session(ctx)
+    signer = session.signer(role, unit_of=None if role else code)
+    result: TxResult = getattr(session.ledger, method)(signer, code, *args)
+    _tx_out(
+        ctx, f"{code}: {what}", result, {"code": code, "state": session.ledger.state(code).name}
+    )
+
+
+def _document(ctx: typer.Context, path: Path) -> bytes:
+    digest, _ = store_document(options(ctx).home, read_file(path), path.suffix)
+    return digest
+
+
+@project_app.command("review-start")
+def project_review_start(ctx: typer.Context, code: CodeArg) -> None:
+    """储备 → 在审: accept the technical review application (REVIEWER; declared catalog anchored)."""
+    _step(ctx, code, "review started (在审 UNDER_REVIEW)", "start_review", Role.REVIEWER)
+
+
+@project_app.command("crypto-approve")
+def project_crypto_approve(ctx: typer.Context, code: CodeArg) -> None:
+    """Cryptography / 信创 sign-off during review (CRYPTO)."""
+    _step(ctx, code, "crypto sign-off recorded", "approve_crypto", Role.CRYPTO)
+
+
+@project_app.command("review-pass")
+def project_review_pass(
+    ctx: typer.Context,
+    code: CodeArg,
+    opinion: Annotated[Path, typer.Option(help="The review opinion document.")],
+) -> None:
+    """Pass the technical review with its opinion (REVIEWER; needs the CRYPTO sign-off). Valid 365 days."""
+    _step(ctx, code, "review passed", "pass_review", Role.REVIEWER, _document(ctx, opinion))
+
+
+@project_app.command("review-extend")
+def project_review_extend(
+    ctx: typer.Context, code: CodeArg, days: Annotated[int, typer.Option(help="1-183 days.")]
+) -> None:
+    """Extend an expired review opinion once, by at most 183 days (REVIEWER)."""
+    _step(
+        ctx, code, f"review opinion extended by {days} days", "extend_review", Role.REVIEWER, days
+    )
+
+
+@project_app.command("fund")
+def project_fund(
+    ctx: typer.Context,
+    code: CodeArg,
+    period_days: Annotated[int, typer.Option(help="Construction period in days.")],
+) -> None:
+    """在审 → 待建: approve investment and set the construction period (FUNDER; opinion valid)."""
+    _step(ctx, code, "funded (待建 APPROVED)", "fund", Role.FUNDER, period_days)
+
+
+@project_app.command("start-construction")
+def project_start_construction(ctx: typer.Context, code: CodeArg) -> None:
+    """待建 → 在建: procurement done / construction started (the project's UNIT)."""
+    _step(ctx, code, "construction started (在建 UNDER_CONSTRUCTION)", "start_construction", None)
+
+
+@project_app.command("progress")
+def project_progress(
+    ctx: typer.Context,
+    code: CodeArg,
+    report: Annotated[Path, typer.Option(help="The progress report.")],
+) -> None:
+    """Quarterly progress report while 在建 (the project's UNIT)."""
+    _step(ctx, code, "progress reported", "report_progress", None, _document(ctx, report))
+
+
+@project_app.command("accept")
+def project_accept(ctx: typer.Context, code: CodeArg) -> None:
+    """Acceptance (验收) inside 在建 (the project's UNIT; acceptance catalog anchored)."""
+    _step(ctx, code, "accepted (验收)", "accept", None)
+
+
+@project_app.command("commission-apply")
+def project_commission_apply(ctx: typer.Context, code: CodeArg) -> None:
+    """Apply for commissioning, within 6 months of acceptance (the project's UNIT)."""
+    _step(ctx, code, "commissioning applied for", "apply_commission", None)
+
+
+@project_app.command("commission")
+def project_commission(ctx: typer.Context, code: CodeArg) -> None:
+    """在建 → 运维: commissioning review passed (REVIEWER)."""
+    _step(ctx, code, "commissioned (运维 OPERATION)", "commission", Role.REVIEWER)
+
+
+@project_app.command("self-evaluate")
+def project_self_evaluate(
+    ctx: typer.Context,
+    code: CodeArg,
+    report: Annotated[Path, typer.Option(help="The self-evaluation report.")],
+) -> None:
+    """Performance self-evaluation, 12-15 months after going into operation (the project's UNIT)."""
+    _step(
+        ctx,
+        code,
+        "self-evaluation submitted",
+        "submit_self_evaluation",
+        None,
+        _document(ctx, report),
+    )
+
+
+@project_app.command("terminate")
+def project_terminate(
+    ctx: typer.Context, code: CodeArg, reason: Annotated[str, typer.Option(help="Why.")]
+) -> None:
+    """→ 终止 TERMINATED from any live state (REVIEWER)."""
+    _step(ctx, code, "terminated (终止 TERMINATED)", "terminate", Role.REVIEWER, reason)
+
+
+@project_app.command("change")
+def project_change(
+    ctx: typer.Context,
+    code: CodeArg,
+    ratio_bp: Annotated[int, typer.Option(help="Change ratio in basis points (1500 = 15%).")],
+    evidence: Annotated[Path, typer.Option(help="The evidence document (e.g. the catalog diff).")],
+) -> None:
+    """Record a change (art. 16): the UNIT files one of at most 15%; above that the REVIEWER approves."""
+    session = Session(ctx)
+    digest = _document(ctx, evidence)
+    if options(ctx).identity:
+        signer = session.signer()
+    elif ratio_bp > 1500:
+        signer = session.signer(Role.REVIEWER)
+    else:
+        signer = session.signer(unit_of=code)
+    result = session.ledger.change(signer, code, ratio_bp, digest)
+    _tx_out(ctx, f"{code}: change of {ratio_bp / 100:.2f}% recorded", result, {"code": code})
+
+
+# -- catalog anchor -----------------------------------------------------------------------------
+
+
+def catalog_anchor(
+    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Catalog JSON document.")]
+) -> None:
+    """Anchor a catalog version on chain (the project's UNIT) and keep the document by digest."""
+    import catalog
+
+    session = Session(ctx)
+    doc = catalog.load_catalog(read_file(file))
+    kind = CatalogKind.parse(str(doc.kind.value if hasattr(doc.kind, "value") else doc.kind))
+    code = str(doc.project_code)
+    signer = session.signer(unit_of=code)
+    result = session.ledger.anchor(
+        signer, code, kind, int(doc.version), doc.digest, doc.merkle_root, int(doc.resource_count)
+    )
+    _, stored = store_document(options(ctx).home, doc.canonical, ".json")
+    data = {
+        "project_code": code,
+        "kind": kind.key,
+        "version": int(doc.version),
+        "digest": doc.digest.hex(),
+        "merkle_root": doc.merkle_root.hex(),
+        "resource_count": int(doc.resource_count),
+        "created": any(e.name == "CatalogAnchored" for e in result.events),
+        "stored_at": str(stored),
+        **result.to_json(),
+    }
+
+    def human() -> None:
+        state = "anchored" if data["created"] else "already anchored (nothing changed)"
+        console.print(f"{code} {kind.zh} v{data['version']}: {state}")
+        console.print(f"  digest       {data['digest']}")
+        console.print(f"  merkle_root  {data['merkle_root']}")
+        console.print(f"  resources    {data['resource_count']}")
+        console.print(
+            f"  tx           {result.tx_hash} (block {result.block_number}, gas {result.gas_used:,})"
+        )
+
+    emit(ctx, data, human)

@@ -1,0 +1,83 @@
+"""The behaviour suite's world: the ledger deployed with every member, on eth-tester and on anvil.
+
+Each backend's world is built once per test process; every test runs inside a snapshot that is
+reverted afterwards, so tests are independent and the suite stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+import sm_crypto
+from chain_client.bootstrap import DEV_MEMBERS, setup_ledger
+from chain_client.chain import Chain
+from chain_client.ledger import Ledger
+
+FUND = 10_000 * 10**18
+DAY = 86_400
+
+
+@dataclass
+class World:
+    backend: str
+    chain: Chain
+    ledger: Ledger
+    accounts: dict[str, LocalAccount]
+    sm2: dict[str, sm_crypto.PrivateKey]
+    outsider: LocalAccount
+    _counter: list[int] = field(default_factory=lambda: [0])
+
+    def __getitem__(self, name: str) -> LocalAccount:
+        return self.accounts[name]
+
+    def advance_days(self, days: float) -> int:
+        return self.chain.advance_time(int(days * DAY))
+
+    def now(self) -> int:
+        return self.chain.timestamp()
+
+    def new_code(self) -> str:
+        self._counter[0] += 1
+        return f"BJ-T-{self.backend[:1].upper()}{self._counter[0]:04d}"
+
+
+def _build(chain: Chain) -> World:
+    accounts = {name: Chain.new_account() for name in DEV_MEMBERS}
+    keys = {name: sm_crypto.PrivateKey.generate() for name in DEV_MEMBERS}
+    outsider = Chain.new_account()
+    for acct in [*accounts.values(), outsider]:
+        chain.fund(acct.address, FUND)
+    deployment = setup_ledger(chain, accounts, {n: k.public_key.xy for n, k in keys.items()})
+    return World(
+        chain.is_tester and "tester" or "anvil",
+        chain,
+        Ledger(chain, deployment),
+        accounts,
+        keys,
+        outsider,
+    )
+
+
+@pytest.fixture(scope="session")
+def tester_world() -> World:
+    return _build(Chain.in_process())
+
+
+@pytest.fixture(scope="session")
+def anvil_world(anvil_url: str) -> World:
+    return _build(Chain.connect(anvil_url))
+
+
+@pytest.fixture(params=["tester", pytest.param("anvil", marks=pytest.mark.anvil)])
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """The world on each backend, reverted to its pristine state after the test."""
+    w: World = request.getfixturevalue(f"{request.param}_world")
+    snapshot = w.chain.snapshot()
+    try:
+        yield w
+    finally:
+        w.chain.revert_to(snapshot)
