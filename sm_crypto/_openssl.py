@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import threading
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_size_t, c_ulong, c_void_p
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = ["OpenSSLBackend", "load_libcrypto"]
 _PEM_CB = ctypes.CFUNCTYPE(c_int, c_void_p, c_int, c_int, c_void_p)
 _BIO_CTRL_INFO = 3
 _SIG_MAX = 80  # DER of two 33-byte INTEGERs is 72
+_MAX_CACHED_IDS = 8  # contexts cached per key, thread and operation
 
 
 def load_libcrypto() -> ctypes.CDLL:
@@ -97,14 +99,36 @@ def _declare(lib: ctypes.CDLL) -> None:
         fn.argtypes = argtypes
 
 
-class _PKey:
-    """Owns one ``EVP_PKEY *``; freed when the last Python reference goes."""
+class _Ctx:
+    """One ``EVP_MD_CTX`` with its own ``EVP_PKEY_CTX`` (signer ID set), used by one thread."""
 
-    __slots__ = ("_free", "ptr")
+    __slots__ = ("_md_free", "_pctx_free", "md", "pctx")
+
+    def __init__(self, md: int, pctx: int, md_free: Any, pctx_free: Any) -> None:
+        self.md, self.pctx = md, pctx
+        self._md_free, self._pctx_free = md_free, pctx_free
+
+    def __del__(self) -> None:
+        md_free, self._md_free = self._md_free, None
+        if md_free is not None:
+            md_free(self.md)  # EVP_MD_CTX_set_pkey_ctx: the MD_CTX does not own the PKEY_CTX
+            self._pctx_free(self.pctx)
+
+
+class _PKey:
+    """Owns one ``EVP_PKEY *``; freed when the last Python reference goes.
+
+    ``contexts`` is thread-local: each thread keeps its own sign / verify contexts per signer ID
+    (as ``openssl speed`` does, re-initialised before each use), because creating them costs
+    about a third of a signature. A context is never shared between threads.
+    """
+
+    __slots__ = ("__weakref__", "_free", "contexts", "ptr")
 
     def __init__(self, ptr: int, free: Any) -> None:
         self.ptr = ptr
         self._free = free
+        self.contexts = threading.local()
 
     def __del__(self) -> None:
         free, self._free = self._free, None
@@ -267,47 +291,57 @@ class OpenSSLBackend:
 
     # -- sign / verify ------------------------------------------------------------------------
 
-    def _contexts(self, key: _PKey, id: bytes, init: Any) -> tuple[int, int]:
+    def _context(self, key: _PKey, id: bytes, verify: bool) -> _Ctx:
+        """This thread's context for ``(key, id, operation)``, initialised for one use."""
+        cache: dict[tuple[bool, bytes], _Ctx] | None = getattr(key.contexts, "cache", None)
+        if cache is None:
+            cache = key.contexts.cache = {}
+        ctx = cache.get((verify, id))
+        if ctx is None:
+            ctx = self._new_context(key, id)
+            if len(cache) >= _MAX_CACHED_IDS:
+                cache.clear()
+            cache[(verify, id)] = ctx
+        init = self._verify_init if verify else self._sign_init
+        if init(ctx.md, None, self._md, None, key.ptr) != 1:
+            del cache[(verify, id)]
+            raise self._error("initialise SM2 with SM3")
+        return ctx
+
+    def _forget(self, key: _PKey, id: bytes, verify: bool) -> None:
+        """Drop a context after a failure: a fresh one is made for the next call."""
+        cache = getattr(key.contexts, "cache", {})
+        cache.pop((verify, id), None)
+
+    def _new_context(self, key: _PKey, id: bytes) -> _Ctx:
         md_ctx = self._md_ctx_new()
         pctx = self._pctx_new(None, key.ptr, None)
+        ctx = _Ctx(md_ctx, pctx, self._md_ctx_free, self._pctx_free)  # frees on any exit
         if not md_ctx or not pctx:
-            self._md_ctx_free(md_ctx)
-            self._pctx_free(pctx)
             raise self._error("allocate a signing context")
+        # Set before init: OpenSSL caches the ID and applies it at every (re-)initialisation.
         if self._set1_id(pctx, id, len(id)) != 1:
-            self._md_ctx_free(md_ctx)
-            self._pctx_free(pctx)
             raise self._error("set the SM2 signer ID")
         self._set_pctx(md_ctx, pctx)
-        if init(md_ctx, None, self._md, None, key.ptr) != 1:
-            self._md_ctx_free(md_ctx)
-            self._pctx_free(pctx)
-            raise self._error("initialise SM2 with SM3")
-        return md_ctx, pctx
+        return ctx
 
     def sign(self, key: object, message: bytes, id: bytes) -> bytes:
         assert isinstance(key, _PKey)
         self._clear()
-        md_ctx, pctx = self._contexts(key, id, self._sign_init)
-        try:
-            sig = ctypes.create_string_buffer(_SIG_MAX)
-            n = c_size_t(_SIG_MAX)
-            if self._sign(md_ctx, sig, byref(n), message, len(message)) != 1:
-                raise self._error("sign")
-            return sig.raw[: n.value]
-        finally:
-            self._md_ctx_free(md_ctx)
-            self._pctx_free(pctx)
+        ctx = self._context(key, id, False)
+        sig = ctypes.create_string_buffer(_SIG_MAX)
+        n = c_size_t(_SIG_MAX)
+        if self._sign(ctx.md, sig, byref(n), message, len(message)) != 1:
+            self._forget(key, id, False)
+            raise self._error("sign")
+        return sig.raw[: n.value]
 
     def verify(self, key: object, der: bytes, message: bytes, id: bytes) -> bool:
         assert isinstance(key, _PKey)
         self._clear()
-        md_ctx, pctx = self._contexts(key, id, self._verify_init)
-        try:
-            ok = self._verify(md_ctx, der, len(der), message, len(message))
-        finally:
-            self._md_ctx_free(md_ctx)
-            self._pctx_free(pctx)
+        ctx = self._context(key, id, True)
+        ok = self._verify(ctx.md, der, len(der), message, len(message))
         if ok != 1:
+            self._forget(key, id, True)
             self._clear()  # a failed verify leaves entries; drop them, the answer is "invalid"
         return bool(ok == 1)
