@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 import sm_crypto
 
-from ._errors import CatalogInvalid, ProofInvalid
+from ._errors import CatalogInvalid, CatalogTooLarge, ProofInvalid
+from ._fast import fast_problems
 from ._jcs import canonicalize_plain
 from ._merkle import SM3_HASHER, Hasher, InclusionProof, MerkleTree
 from ._model import CatalogKind, CatalogModel, _CrossFieldError
@@ -19,6 +20,11 @@ from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited
 __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
 
 _RESOURCES_SLOT = b'"resources":[]'
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None  # type: ignore[assignment]
 
 
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -48,6 +54,40 @@ def validate_document(document: Any) -> CatalogModel:
         raise CatalogInvalid(_problems(exc)) from None
 
 
+def _check(document: Any) -> None:
+    """Fast validation; on failure the model itself words the errors (one source of messages)."""
+    if not isinstance(document, dict):
+        raise CatalogInvalid.at("$", f"a catalog is a JSON object, got {type(document).__name__}")
+    outcome = fast_problems(document)
+    if outcome is None:
+        return
+    validate_document(document)
+    # the model accepted what the fast checker refused: report the fast checker's findings
+    if isinstance(outcome, ValidationError):  # pragma: no cover - the two are kept equivalent
+        raise CatalogInvalid(_problems(outcome))
+    raise CatalogInvalid((f"$.{p}", m) for p, m in outcome)  # pragma: no cover
+
+
+def _whitespace(data: bytes) -> int:
+    return data.count(b" ") + data.count(b"\n") + data.count(b"\r") + data.count(b"\t")
+
+
+def _same_members(data: bytes, canonical: bytes) -> bool:
+    """True when ``data`` provably holds no duplicate key, given the canonical bytes of what a
+    last-key-wins parser made of it.
+
+    Without any backslash in ``data``, every string is written exactly as JCS writes it (JSON
+    forbids raw control characters), and in a valid catalog every number is an integer, which
+    JSON writes one way (``-0`` aside, which just fails this test). So the non-whitespace bytes
+    of ``data`` and ``canonical`` are a permutation of each other, unless a duplicate member was
+    dropped, which makes ``canonical`` shorter. When this returns False the caller uses the
+    exact parser, which finds (and names) any duplicate.
+    """
+    if b"\\" in data:
+        return False
+    return len(data) - _whitespace(data) == len(canonical) - canonical.count(b" ")
+
+
 def _canonical(document: dict[str, Any], leaves: list[bytes]) -> bytes:
     """The JCS bytes of ``document``, assembled around the already canonical ``leaves``.
 
@@ -71,9 +111,8 @@ class Catalog:
     """
 
 
-    def __init__(self, document: dict[str, Any], model: CatalogModel) -> None:
+    def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        self.model = model
         self.leaves: list[bytes] = [canonicalize_plain(r) for r in document["resources"]]
         self.canonical: bytes = _canonical(document, self.leaves)
         self._codes: dict[str, int] = {r["code"]: i for i, r in enumerate(document["resources"])}
@@ -81,6 +120,11 @@ class Catalog:
     def __repr__(self) -> str:
         return (f"Catalog({self.project_code} {self.kind.value} v{self.version}, "
                 f"{self.resource_count} resources, digest {self.digest.hex()[:16]}…)")
+
+    @cached_property
+    def model(self) -> CatalogModel:
+        """The pydantic model of the document (built on first use)."""
+        return CatalogModel.model_validate(self.document)
 
     @cached_property
     def digest(self) -> bytes:
@@ -147,12 +191,29 @@ class Catalog:
 
 def catalog_from_document(document: Any) -> Catalog:
     """Validate an already parsed JSON object and build its :class:`Catalog`."""
-    model = validate_document(document)
-    return Catalog(document, model)
+    _check(document)
+    return Catalog(document)
 
 
 def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
-    """Parse (strictly) and validate catalog bytes."""
+    """Parse (strictly) and validate catalog bytes.
+
+    Fast path: ``orjson`` parses, the fast checker validates, and :func:`_same_members` proves
+    no key was duplicated. Anything else (an error, an escape, a doubt) goes through the exact
+    path: :func:`parse_json` (duplicate keys, NaN, UTF-8, depth, surrogates named by JSON path)
+    and the model. Both paths accept the same documents and give the same bytes.
+    """
+    if isinstance(data, bytes | bytearray | memoryview) and len(data) > max_bytes:
+        raise CatalogTooLarge(len(data), max_bytes)
+    if _orjson is not None and isinstance(data, bytes) and not data.startswith(b"\xef\xbb\xbf"):
+        try:
+            document = _orjson.loads(data)
+        except _orjson.JSONDecodeError:
+            document = None
+        if isinstance(document, dict) and fast_problems(document) is None:
+            cat = Catalog(document)
+            if _same_members(data, cat.canonical):
+                return cat
     return catalog_from_document(parse_json(data, max_bytes=max_bytes))
 
 

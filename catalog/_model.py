@@ -21,7 +21,7 @@ rejects unknown fields, and contains no float or free-form object, so every vali
 from __future__ import annotations
 
 import datetime as _dt
-import re
+from collections.abc import Mapping, Sequence
 from enum import Enum, StrEnum
 from typing import Annotated, Any, Literal
 
@@ -136,7 +136,6 @@ def _enum(cls: type[Enum], title: str) -> Any:
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=False)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 ResourceCode = Annotated[str, StringConstraints(pattern=RESOURCE_CODE_PATTERN)]
-_DATE_RE = re.compile(DATE_PATTERN)
 
 
 class _Strict(BaseModel):
@@ -185,45 +184,94 @@ class Resource(_Strict):
     publish_date: Annotated[str | None, Field(pattern=DATE_PATTERN, title="发布日期",
                                               description="YYYY-MM-DD")] = None
     related_codes: Annotated[list[ResourceCode], Field(max_length=1000,
-                                                      title="关联资源代码")] = []
+                                                      title="关联资源代码")] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _cross_field(self) -> Resource:
-        problems: list[tuple[str, str]] = []
-        if self.share_type is ShareType.CONDITIONAL and not self.share_condition:
-            problems.append(("share_condition", "有条件共享 needs a share_condition (共享条件)"))
-        if self.share_type is not ShareType.CONDITIONAL and self.share_condition is not None:
-            problems.append(("share_condition", f"only 有条件共享 has a condition, not {self.share_type.value}"))
-        if self.share_type is ShareType.NONE and not self.share_legal_basis:
-            problems.append(("share_legal_basis", "不予共享 needs its legal basis (不予共享依据)"))
-        if self.share_type is not ShareType.NONE and self.share_legal_basis is not None:
-            problems.append(("share_legal_basis", "only 不予共享 has a legal basis"))
-        if self.share_type is not ShareType.NONE and not self.share_method:
-            problems.append(("share_method", f"{self.share_type.value} needs a share_method (共享方式)"))
-        if self.open_type is OpenType.CONDITIONAL and not self.open_condition:
-            problems.append(("open_condition", "有条件开放 needs an open_condition (开放条件)"))
-        if self.open_type is not OpenType.CONDITIONAL and self.open_condition is not None:
-            problems.append(("open_condition", f"only 有条件开放 has a condition, not {self.open_type.value}"))
-        if self.open_type is OpenType.NONE and not self.open_legal_basis:
-            problems.append(("open_legal_basis", "不予开放 needs its legal basis (不予开放依据)"))
-        if self.open_type is not OpenType.NONE and self.open_legal_basis is not None:
-            problems.append(("open_legal_basis", "only 不予开放 has a legal basis"))
-        prefix = self.code.split("/", 1)[0]
-        if prefix != self.classification.code:
-            problems.append(("code", f"prefix {prefix} differs from classification.code "
-                                     f"{self.classification.code}"))
-        if self.publish_date is not None and _DATE_RE.match(self.publish_date):
-            try:
-                _dt.date.fromisoformat(self.publish_date)
-            except ValueError:
-                problems.append(("publish_date", f"{self.publish_date} is not a calendar date"))
-        if self.code in self.related_codes:
-            problems.append(("related_codes", "a resource cannot relate to itself"))
-        if len(set(self.related_codes)) != len(self.related_codes):
-            problems.append(("related_codes", "duplicate codes"))
+        problems = resource_rules(self.__dict__, self.classification.code)
         if problems:
             raise _CrossFieldError(problems)
         return self
+
+
+def resource_rules(r: Mapping[str, Any], class_code: str) -> list[tuple[str, str]]:
+    """Cross-field rules of one resource, on its field values (enum members or their strings).
+
+    Shared by :class:`Resource` and the fast validator so both say the same thing. The common,
+    valid case is checked first with as few look-ups as possible.
+    """
+    get = r.get
+    share, open_ = get("share_type"), get("open_type")
+    code: str = r["code"]
+    share_condition, share_basis = get("share_condition"), get("share_legal_basis")
+    open_condition, open_basis = get("open_condition"), get("open_legal_basis")
+    date, related = get("publish_date"), get("related_codes")
+    fine = (
+        code[: len(class_code) + 1] == class_code + "/"
+        and (share_condition is not None) is (share == "有条件共享")
+        and (share_basis is not None) is (share == "不予共享")
+        and (open_condition is not None) is (open_ == "有条件开放")
+        and (open_basis is not None) is (open_ == "不予开放")
+        and (share == "不予共享" or bool(get("share_method")))
+        and share_condition != "" and share_basis != "" and open_condition != "" and open_basis != ""
+        and not related
+    )
+    if fine and date is not None:
+        try:
+            _dt.date.fromisoformat(date)
+        except ValueError:
+            fine = False
+    if fine:
+        return []
+    problems: list[tuple[str, str]] = []
+    share_value = getattr(share, "value", share)
+    open_value = getattr(open_, "value", open_)
+    if share == ShareType.CONDITIONAL and not share_condition:
+        problems.append(("share_condition", "有条件共享 needs a share_condition (共享条件)"))
+    if share != ShareType.CONDITIONAL and share_condition is not None:
+        problems.append(("share_condition", f"only 有条件共享 has a condition, not {share_value}"))
+    if share == ShareType.NONE and not share_basis:
+        problems.append(("share_legal_basis", "不予共享 needs its legal basis (不予共享依据)"))
+    if share != ShareType.NONE and share_basis is not None:
+        problems.append(("share_legal_basis", f"only 不予共享 has a legal basis, not {share_value}"))
+    if share != ShareType.NONE and not get("share_method"):
+        problems.append(("share_method", f"{share_value} needs a share_method (共享方式)"))
+    if open_ == OpenType.CONDITIONAL and not open_condition:
+        problems.append(("open_condition", "有条件开放 needs an open_condition (开放条件)"))
+    if open_ != OpenType.CONDITIONAL and open_condition is not None:
+        problems.append(("open_condition", f"only 有条件开放 has a condition, not {open_value}"))
+    if open_ == OpenType.NONE and not open_basis:
+        problems.append(("open_legal_basis", "不予开放 needs its legal basis (不予开放依据)"))
+    if open_ != OpenType.NONE and open_basis is not None:
+        problems.append(("open_legal_basis", f"only 不予开放 has a legal basis, not {open_value}"))
+    prefix = code.split("/", 1)[0]
+    if prefix != class_code:
+        problems.append(("code", f"prefix {prefix} differs from classification.code {class_code}"))
+    if date is not None:
+        try:
+            _dt.date.fromisoformat(date)
+        except ValueError:
+            problems.append(("publish_date", f"{date} is not a calendar date"))
+    related = related or ()
+    if code in related:
+        problems.append(("related_codes", "a resource cannot relate to itself"))
+    if len(set(related)) != len(related):
+        problems.append(("related_codes", "duplicate codes"))
+    return problems
+
+
+def catalog_rules(codes: Sequence[str], kind: Any, declared_digest: Any) -> list[tuple[str, str]]:
+    """Cross-field rules of the whole catalog (shared like :func:`resource_rules`)."""
+    problems: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    for i, code in enumerate(codes):
+        first = seen.setdefault(code, i)
+        if first != i:
+            problems.append((f"resources[{i}].code",
+                             f"duplicate resource code {code} (also at resources[{first}])"))
+    if declared_digest is not None and kind == CatalogKind.DECLARED:
+        problems.append(("declared_digest", "only an acceptance catalog names a declared digest"))
+    return problems
 
 
 class _CrossFieldError(ValueError):
@@ -258,15 +306,7 @@ class CatalogModel(_Strict):
 
     @model_validator(mode="after")
     def _cross_field(self) -> CatalogModel:
-        problems: list[tuple[str, str]] = []
-        seen: dict[str, int] = {}
-        for i, res in enumerate(self.resources):
-            first = seen.setdefault(res.code, i)
-            if first != i:
-                problems.append((f"resources[{i}].code",
-                                 f"duplicate resource code {res.code} (also at resources[{first}])"))
-        if self.declared_digest is not None and self.kind is CatalogKind.DECLARED:
-            problems.append(("declared_digest", "only an acceptance catalog names a declared digest"))
+        problems = catalog_rules([r.code for r in self.resources], self.kind, self.declared_digest)
         if problems:
             raise _CrossFieldError(problems)
         return self
