@@ -10,6 +10,7 @@ from ._encoding import (
     pem_encode,
     point_from_spki,
     rs_to_der,
+    signature_to_raw,
     spki_from_point,
 )
 from ._errors import InvalidKey, InvalidSignature, MalformedSignatureError, SMCryptoError
@@ -114,8 +115,10 @@ class PublicKey:
         der = signature if len(signature) != 64 else rs_to_der(r, s)
         try:
             ok = self._backend.verify(self._handle, der, message, id)
-        except SMCryptoError as exc:
-            raise InvalidSignature(f"signature rejected by the backend: {exc}") from exc
+        except Exception as exc:  # any backend failure is a failed verification, typed
+            raise InvalidSignature(
+                f"signature rejected by the backend: {type(exc).__name__}: {exc}"
+            ) from exc
         if not ok:
             raise InvalidSignature(
                 "SM2 signature does not verify for this key, message and signer ID"
@@ -185,8 +188,6 @@ class PrivateKey:
 
     def sign_raw(self, message: bytes, *, id: bytes = DEFAULT_ID) -> bytes:
         """64-byte ``r‖s`` signature of ``message`` with SM3 and signer ``id``."""
-        from ._encoding import signature_to_raw
-
         return signature_to_raw(self.sign(message, id=id))
 
     def __repr__(self) -> str:

@@ -137,3 +137,21 @@ def test_clear_message_without_libcrypto() -> None:
         "BackendUnavailable cannot load libcrypto from '/nonexistent/libcrypto.so.3': "
     )
     assert second == "66c7f0f4"
+
+
+class BrokenBackend(OpenSSLBackend):
+    def verify(self, key: object, der: bytes, message: bytes, id: bytes) -> bool:
+        raise RuntimeError("device unplugged")
+
+
+def test_any_backend_failure_is_an_invalid_signature() -> None:
+    sm_crypto.set_backend(BrokenBackend())
+    try:
+        key = PrivateKey.generate()
+        with pytest.raises(
+            InvalidSignature, match="rejected by the backend: RuntimeError: device unplugged"
+        ) as info:
+            key.public_key.verify(key.sign(b"m"), b"m")
+        assert isinstance(info.value.__cause__, RuntimeError)
+    finally:
+        sm_crypto.set_backend(None)
