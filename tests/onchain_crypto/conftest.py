@@ -34,3 +34,8 @@ def w3(anvil_url: str) -> Web3:
 @pytest.fixture(scope="session")
 def sm3_hasher(w3: Web3) -> Contract:
     return deploy(w3, "SM3Hasher")
+
+
+@pytest.fixture(scope="session")
+def sm2_verifier(w3: Web3) -> Contract:
+    return deploy(w3, "SM2Verifier")
