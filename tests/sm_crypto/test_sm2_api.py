@@ -149,7 +149,7 @@ def test_bytearray_and_memoryview_accepted() -> None:
     assert PublicKey.from_bytes(bytearray(key.public_key.xy)) == key.public_key
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(message=st.binary(max_size=2000), uid=st.binary(max_size=40))
 def test_openssl_signatures_verify_under_reference(message: bytes, uid: bytes) -> None:
     key = PrivateKey.generate()
@@ -159,7 +159,7 @@ def test_openssl_signatures_verify_under_reference(message: bytes, uid: bytes) -
     assert not ref.verify(pub.x, pub.y, message + b"\x00", uid, r, s)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     d=st.integers(min_value=1, max_value=sm_crypto.N - 2),
     message=st.binary(max_size=500),
