@@ -76,21 +76,30 @@ def dev_bootstrap(
     """Set up the local development ledger of ``home`` on ``chain`` (see module docstring)."""
     report = BootstrapReport()
     store = IdentityStore(home)
-    unlocked: dict[str, UnlockedIdentity] = {}
+    identities = {}
     for name in DEV_MEMBERS:
         if not store.exists(name):
             store.create(name, password)
             report.created_identities.append(name)
             progress(f"created identity {name}")
-        unlocked[name] = store.unlock(name, password)
-        address = unlocked[name].identity.address
+        identities[name] = store.get(name)
+        address = identities[name].address
         if chain.rpc(lambda a=address: chain.w3.eth.get_balance(a)) < FUND_WEI // 2:  # type: ignore[misc]
             chain.fund(address, FUND_WEI)
+    unlocked: dict[str, UnlockedIdentity] = {}
+
+    def signer(name: str) -> LocalAccount:
+        """Keys are decrypted only when something must be signed (a no-op re-run needs none)."""
+        if name not in unlocked:
+            unlocked[name] = store.unlock(name, password)
+        return unlocked[name].account
+
     path = home / "deployment.json"
     deployment = setup_ledger(
         chain,
-        {n: u.account for n, u in unlocked.items()},
-        {n: u.identity.sm2_public_key for n, u in unlocked.items()},
+        {n: i.address for n, i in identities.items()},
+        {n: i.sm2_public_key for n, i in identities.items()},
+        signer,
         existing=_deployed(chain, path),
         report=report,
         progress=progress,
@@ -102,8 +111,9 @@ def dev_bootstrap(
 
 def setup_ledger(
     chain: Chain,
-    accounts: dict[str, LocalAccount],
+    addresses: dict[str, str],
     sm2_keys: dict[str, bytes],
+    signer: Callable[[str], LocalAccount],
     *,
     members: dict[str, tuple[str, tuple[Role, ...]]] = DEV_MEMBERS,
     governors: tuple[str, ...] = GOVERNORS,
@@ -114,21 +124,22 @@ def setup_ledger(
 ) -> Deployment:
     """Deploy (unless ``existing``) and bring every member of ``members`` to its roles.
 
-    ``accounts`` and ``sm2_keys`` are keyed by the names of ``members``; the first governor
-    deploys and proposes, the others approve.
+    ``addresses`` and ``sm2_keys`` are keyed by the names of ``members``; ``signer(name)`` gives
+    the account that signs for a governor. The first governor deploys and proposes, the others
+    approve.
     """
     report = report if report is not None else BootstrapReport()
     deployment = existing
     if deployment is None:
-        genesis = [(accounts[g].address, members[g][0], sm2_keys[g]) for g in governors]
-        deployment = deploy_ledger(chain, accounts[governors[0]], genesis, threshold)
+        genesis = [(addresses[g], members[g][0], sm2_keys[g]) for g in governors]
+        deployment = deploy_ledger(chain, signer(governors[0]), genesis, threshold)
         report.deployed = True
         progress(f"deployed ledger at block {deployment.start_block}")
     report.deployment = deployment
     ledger = Ledger(chain, deployment)
-    signers = [accounts[g] for g in governors]
+    signers = [lambda g=g: signer(g) for g in governors]
     for name, (org, roles) in members.items():
-        address = accounts[name].address
+        address = addresses[name]
         if not ledger.member(address).get("active"):
             _govern(
                 ledger,
@@ -151,7 +162,7 @@ def setup_ledger(
 
 def _govern(
     ledger: Ledger,
-    governors: list[LocalAccount],
+    governors: list[Callable[[], LocalAccount]],
     threshold: int,
     kind: ProposalKind,
     account: str,
@@ -161,16 +172,17 @@ def _govern(
     sm2_key: bytes = b"",
 ) -> None:
     """Propose (or resume an open proposal), gather ``threshold`` approvals, execute."""
-    proposer = governors[0]
+    proposer = governors[0]()
     proposal_id = _open_proposal(ledger, kind, account)
     if proposal_id is None:
         proposal_id, _ = ledger.propose(
             proposer, kind, account, name=name, roles=roles, sm2_key=sm2_key
         )
     approvers = {a.lower() for a in ledger.proposal(proposal_id)["approvers"]}
-    for governor in governors:
+    for get in governors:
         if ledger.approval_count(proposal_id) >= threshold:
             break
+        governor = get()
         if governor.address.lower() not in approvers:
             ledger.approve(governor, proposal_id)
     ledger.execute(proposer, proposal_id)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from enum import Enum
 from functools import cache
 from typing import Any
 
@@ -77,7 +78,14 @@ class UnknownRevert(ContractError):
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, Enum):
+        return value.name
     if isinstance(value, bytes):
+        from .types import Role
+
+        role = Role.from_id(value) if len(value) == 32 else None
+        if role is not None:
+            return f"{role.value}_ROLE"
         if (
             len(value) == 32
             and value.rstrip(b"\0")
@@ -96,8 +104,21 @@ def _type_string(param: dict[str, Any]) -> str:
     return kind
 
 
+def _enum_for(internal_type: str) -> type[Enum] | None:
+    """Python enum for a Solidity enum argument (``enum IProjectLibrary.State``)."""
+    from .types import CatalogKind, ProposalKind, State
+
+    name = internal_type.rsplit(".", 1)[-1]
+    known: dict[str, type[Enum]] = {
+        "State": State,
+        "CatalogKind": CatalogKind,
+        "ProposalKind": ProposalKind,
+    }
+    return known.get(name) if internal_type.startswith("enum ") else None
+
+
 @cache
-def _registry() -> dict[bytes, tuple[type[ContractError], list[str], list[str]]]:
+def _registry() -> dict[bytes, tuple[type[ContractError], list[str], list[str], list[Any]]]:
     """selector → (exception class, argument names, argument ABI types), from every artifact."""
     registry: dict[bytes, tuple[type[ContractError], list[str], list[str]]] = {}
     for path in sorted(ARTIFACTS_DIR.glob("*.json")):
@@ -115,7 +136,8 @@ def _registry() -> dict[bytes, tuple[type[ContractError], list[str], list[str]]]
             meaning = _meaning(userdocs.get(signature), docs.get(signature))
             cls = error_class(item["name"], signature, meaning)
             names = [p["name"] or f"arg{i}" for i, p in enumerate(item["inputs"])]
-            registry[selector] = (cls, names, types)
+            enums = [_enum_for(p.get("internalType", "")) for p in item["inputs"]]
+            registry[selector] = (cls, names, types, enums)
     return registry
 
 
@@ -136,6 +158,9 @@ _classes: dict[str, type[ContractError]] = {}
 def error_class(name: str, signature: str = "", meaning: str = "") -> type[ContractError]:
     """The exception class for Solidity error ``name`` (created on first use)."""
     cls = _classes.get(name)
+    if cls is None and not signature:
+        _registry()  # the artifacts may declare it, with its signature and meaning
+        cls = _classes.get(name)
     if cls is None:
         cls = type(
             name,
@@ -166,10 +191,10 @@ def decode_revert(data: bytes) -> ContractError:
     entry = _registry().get(selector)
     if entry is None:
         return UnknownRevert({"selector": "0x" + selector.hex()}, data)
-    cls, names, types = entry
+    cls, names, types, enums = entry
     values = [
-        to_checksum_address(v) if t == "address" else v
-        for t, v in zip(types, abi_decode(types, data[4:]), strict=True)
+        to_checksum_address(v) if t == "address" else e(v) if e is not None else v
+        for t, e, v in zip(types, enums, abi_decode(types, data[4:]), strict=True)
     ]
     return cls(dict(zip(names, values, strict=True)), data)
 

@@ -22,6 +22,7 @@ from mulu.errors import InvalidInput
 
 from .chain import Chain
 from .deploy import Deployment
+from .errors import error_class
 from .types import CatalogKind, ProposalKind, Role, State, decode_code, encode_code
 
 __all__ = ["LedgerEvent", "Ledger", "TxResult"]
@@ -320,8 +321,11 @@ class Ledger:
 
     def project(self, code: str, *, block: int | str = "latest") -> dict[str, Any]:
         """All recorded fields of a project (``state`` as :class:`State`)."""
-        info = dict(self._view(self.library, "project", encode_code(code), block=block))
+        raw = encode_code(code)
+        info = dict(self._view(self.library, "project", raw, block=block))
         info["state"] = State(int(info["state"]))
+        if info["state"] is State.NONE:
+            raise error_class("ProjectUnknown")({"code": raw})
         info["code"] = code
         return info
 

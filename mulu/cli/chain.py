@@ -10,7 +10,7 @@ import typer
 
 from chain_client.bootstrap import dev_bootstrap
 from chain_client.ledger import TxResult
-from chain_client.types import CatalogKind, ProposalKind, Role, State
+from chain_client.types import CatalogKind, ProposalKind, Role, State, encode_code
 from mulu.errors import InvalidInput
 
 from ._context import console, emit, options
@@ -347,7 +347,9 @@ def project_create(
     result = session.ledger.create_project(
         session.signer(Role.REVIEWER), code, session.resolve_account(unit), name
     )
-    _tx_out(ctx, f"created {code} (储备 RESERVE)", result, {"code": code})
+    _tx_out(
+        ctx, f"created {code} (储备 RESERVE)", result, {"code": code, "state": State.RESERVE.name}
+    )
 
 
 @project_app.command("status")
@@ -391,6 +393,7 @@ CodeArg = Annotated[str, typer.Argument(help="Project code.")]
 def _step(
     ctx: typer.Context, code: str, what: str, method: str, role: Role | None, *args: Any
 ) -> None:
+    encode_code(code)  # bad input is refused before anything else happens
     session = Session(ctx)
     signer = session.signer(role, unit_of=None if role else code)
     result: TxResult = getattr(session.ledger, method)(signer, code, *args)
@@ -538,11 +541,15 @@ def catalog_anchor(
     doc = catalog.load_catalog(read_file(file))
     kind = CatalogKind.parse(str(doc.kind.value if hasattr(doc.kind, "value") else doc.kind))
     code = str(doc.project_code)
-    signer = session.signer(unit_of=code)
-    result = session.ledger.anchor(
-        signer, code, kind, int(doc.version), doc.digest, doc.merkle_root, int(doc.resource_count)
-    )
+    version, count = int(doc.version), int(doc.resource_count)
     _, stored = store_document(options(ctx).home, doc.canonical, ".json")
+    if session.ledger.is_anchored(code, kind, version, doc.digest, doc.merkle_root, count):
+        result = None  # already on chain: nothing to send (the contract would also do nothing)
+    else:
+        signer = session.signer(unit_of=code)
+        result = session.ledger.anchor(
+            signer, code, kind, version, doc.digest, doc.merkle_root, count
+        )
     data = {
         "project_code": code,
         "kind": kind.key,
@@ -550,9 +557,9 @@ def catalog_anchor(
         "digest": doc.digest.hex(),
         "merkle_root": doc.merkle_root.hex(),
         "resource_count": int(doc.resource_count),
-        "created": any(e.name == "CatalogAnchored" for e in result.events),
+        "created": result is not None and any(e.name == "CatalogAnchored" for e in result.events),
         "stored_at": str(stored),
-        **result.to_json(),
+        **(result.to_json() if result else {"tx_hash": None}),
     }
 
     def human() -> None:
@@ -561,8 +568,9 @@ def catalog_anchor(
         console.print(f"  digest       {data['digest']}")
         console.print(f"  merkle_root  {data['merkle_root']}")
         console.print(f"  resources    {data['resource_count']}")
-        console.print(
-            f"  tx           {result.tx_hash} (block {result.block_number}, gas {result.gas_used:,})"
-        )
+        if result is not None:
+            console.print(
+                f"  tx           {result.tx_hash} (block {result.block_number}, gas {result.gas_used:,})"
+            )
 
     emit(ctx, data, human)

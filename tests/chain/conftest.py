@@ -51,7 +51,12 @@ def _build(chain: Chain) -> World:
     outsider = Chain.new_account()
     for acct in [*accounts.values(), outsider]:
         chain.fund(acct.address, FUND)
-    deployment = setup_ledger(chain, accounts, {n: k.public_key.xy for n, k in keys.items()})
+    deployment = setup_ledger(
+        chain,
+        {n: a.address for n, a in accounts.items()},
+        {n: k.public_key.xy for n, k in keys.items()},
+        accounts.__getitem__,
+    )
     return World(
         chain.is_tester and "tester" or "anvil",
         chain,

@@ -1,0 +1,156 @@
+"""The ``mulu`` CLI end to end on a real anvil node: node, bootstrap, projects, anchors, exit codes,
+and a kill -9 of the node that loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+pytestmark = pytest.mark.anvil
+
+
+def mulu(home: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"MULU_HOME": str(home), "MULU_DEV_PASSWORD": "test-password"}
+    env.pop("MULU_RPC_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mulu.cli.main", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
+    )
+    if check is not None:
+        assert proc.returncode == check, (
+            f"mulu {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def js(home: Path, *args: str) -> dict:
+    return json.loads(mulu(home, "--json", *args).stdout)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("mulu-home")
+    mulu(home, "node", "start")
+    try:
+        yield home
+    finally:
+        mulu(home, "node", "stop", check=None)
+
+
+def test_bootstrap_then_idempotent(home: Path) -> None:
+    first = js(home, "dev", "bootstrap")
+    assert first["deployed"] is True
+    assert sorted(first["identities"]) == sorted(
+        ["eitb", "drc", "finance", "crypto", "sector", "unit1", "unit2", "platform", "auditor"]
+    )
+    for name in first["identities"]:  # keys at rest are encrypted
+        pem = (home / "identities" / name / "sm2.pem").read_text()
+        assert "BEGIN ENCRYPTED PRIVATE KEY" in pem
+        keystore = json.loads((home / "identities" / name / "eth.json").read_text())
+        assert "ciphertext" in keystore["crypto"]
+    again = js(home, "dev", "bootstrap")
+    assert again["changed"] is False
+    assert again["deployment"] == first["deployment"]
+    members = js(home, "member", "list")["members"]
+    roles = {m["identity"]: m["roles"] for m in members}
+    assert roles["eitb"] == ["GOVERNOR", "REVIEWER"]
+    assert roles["unit1"] == ["UNIT"]
+    assert all(m["keys"] and m["keys"][0]["valid_until_block"] is None for m in members)
+
+
+def test_project_walk_and_exit_codes(home: Path, tmp_path: Path) -> None:
+    js(home, "dev", "bootstrap")
+    declared = json.loads((EXAMPLES / "declared.json").read_text())
+    code = declared["project_code"]
+    created = js(
+        home,
+        "project",
+        "create",
+        code,
+        "--name",
+        declared.get("project_name", "项目"),
+        "--unit",
+        "unit1",
+    )
+    assert created["state"] == "RESERVE"
+    # review cannot start without the declared catalog: refused by a rule -> exit 1, named error
+    refused = mulu(home, "project", "review-start", code, check=1)
+    assert "CatalogDeclaredCatalogMissing" in refused.stderr
+    anchored = js(home, "catalog", "anchor", str(EXAMPLES / "declared.json"))
+    assert anchored["created"] is True and anchored["resource_count"] == len(declared["resources"])
+    stored = Path(anchored["stored_at"])
+    assert stored.name == anchored["digest"] + ".json" and stored.is_file()
+    again = js(home, "catalog", "anchor", str(EXAMPLES / "declared.json"))
+    assert again["created"] is False and again["tx_hash"] is None
+    assert js(home, "project", "review-start", code)["state"] == "UNDER_REVIEW"
+    js(home, "project", "crypto-approve", code)
+    opinion = tmp_path / "opinion.pdf"
+    opinion.write_bytes("技术评审意见函".encode())
+    js(home, "project", "review-pass", code, "--opinion", str(opinion))
+    assert (
+        js(home, "--as", "drc", "project", "fund", code, "--period-days", "365")["state"]
+        == "APPROVED"
+    )
+    assert js(home, "project", "start-construction", code)["state"] == "UNDER_CONSTRUCTION"
+    # bad input -> exit 2, nothing sent
+    mulu(
+        home,
+        "--as",
+        "drc",
+        "project",
+        "fund",
+        "bad code with spaces",
+        "--period-days",
+        "1",
+        check=2,
+    )
+    mulu(home, "project", "review-start", "bad code with spaces", check=2)
+    mulu(home, "catalog", "anchor", str(tmp_path / "missing.json"), check=2)
+    # wrong signer -> exit 1 with the named error
+    wrong = mulu(
+        home, "--as", "unit2", "project", "progress", code, "--report", str(opinion), check=1
+    )
+    assert "ProjectNotUnit" in wrong.stderr
+    status = js(home, "project", "status", code)
+    assert status["state"] == "UNDER_CONSTRUCTION" and status["unit_identity"] == "unit1"
+    history = [e["event"] for e in js(home, "project", "history", code)["events"]]
+    assert history[:3] == ["ProjectCreated", "CatalogAnchored", "ReviewStarted"]
+    human = mulu(home, "project", "status", code).stdout
+    assert "在建" in human
+
+
+def test_unreachable_chain_exit_3(home: Path) -> None:
+    proc = mulu(home, "--rpc", "http://127.0.0.1:9", "project", "status", "BJ-1", check=3)
+    assert "ChainUnavailable" in proc.stderr
+
+
+def test_kill_9_keeps_state_history_and_anchors(home: Path) -> None:
+    js(home, "dev", "bootstrap")
+    code = json.loads((EXAMPLES / "declared.json").read_text())["project_code"]
+    before = js(home, "project", "history", code)["events"]
+    assert before, "the walk above must have left history"
+    block = js(home, "node", "status")["block_number"]
+    time.sleep(2.5)  # anvil writes its state every second (--state-interval 1)
+    from chain_client.node import LocalNode
+
+    LocalNode(home).kill()
+    assert js(home, "node", "status")["running"] is False
+    mulu(home, "node", "start")
+    assert js(home, "node", "status")["block_number"] >= block
+    assert js(home, "project", "history", code)["events"] == before
+    assert js(home, "dev", "bootstrap")["changed"] is False
+    again = js(home, "catalog", "anchor", str(EXAMPLES / "declared.json"))
+    assert again["created"] is False
