@@ -45,7 +45,14 @@ from ._model import (
     UpdateCycle,
 )
 from ._parse import DEFAULT_MAX_BYTES, parse_json, read_limited
-from ._tabular import csv_template, import_csv, import_xlsx, xlsx_template
+from ._tabular import (
+    csv_template,
+    export_csv,
+    export_xlsx,
+    import_csv,
+    import_xlsx,
+    xlsx_template,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -80,6 +87,8 @@ __all__ = [
     "change_ratio_bp",
     "csv_template",
     "diff_catalogs",
+    "export_csv",
+    "export_xlsx",
     "import_csv",
     "import_xlsx",
     "load_catalog",

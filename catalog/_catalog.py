@@ -15,7 +15,7 @@ from ._fast import fast_problems
 from ._jcs import canonicalize_plain
 from ._merkle import SM3_HASHER, Hasher, InclusionProof, MerkleTree
 from ._model import CatalogKind, CatalogModel, _CrossFieldError
-from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited
+from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited, relative_parts
 
 __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
 
@@ -33,7 +33,7 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
         loc = tuple(err["loc"])
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, _CrossFieldError):
-            out.extend((json_path((*loc, *rel.split("."))), msg) for rel, msg in cause.problems)
+            out.extend((json_path((*loc, *relative_parts(rel))), msg) for rel, msg in cause.problems)
             continue
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
@@ -65,7 +65,7 @@ def _check(document: Any) -> None:
     # the model accepted what the fast checker refused: report the fast checker's findings
     if isinstance(outcome, ValidationError):  # pragma: no cover - the two are kept equivalent
         raise CatalogInvalid(_problems(outcome))
-    raise CatalogInvalid((f"$.{p}", m) for p, m in outcome)  # pragma: no cover
+    raise CatalogInvalid((json_path(relative_parts(p)), m) for p, m in outcome)  # pragma: no cover
 
 
 def _whitespace(data: bytes) -> int:

@@ -310,11 +310,18 @@ def _path_length(index: int, size: int) -> int:
 
 
 def verify_inclusion(
-    proof: InclusionProof, root: bytes, hasher: Hasher | None = None, *, leaf: bytes | None = None
+    proof: InclusionProof,
+    root: bytes,
+    hasher: Hasher | None = None,
+    *,
+    leaf: bytes | None = None,
+    tree_size: int | None = None,
 ) -> None:
     """Check ``proof`` against the trusted ``root``; returns ``None`` or raises.
 
     With ``leaf`` (or ``proof.leaf``) the leaf bytes are hashed and must equal ``proof.leaf_hash``.
+    An RFC 9162 audit path does not always pin the tree size (leaf 0 of 3 and of 4 combine the
+    same way), so pass the trusted ``tree_size`` (the anchored resource count) when known.
     Raises :class:`RootMismatch` (``.expected`` = ``root``, ``.calculated``) when the path leads
     elsewhere, :class:`ProofInvalid` when the proof is malformed.
     """
@@ -324,6 +331,8 @@ def verify_inclusion(
         raise ProofInvalid(f"proof uses {proof.algorithm}, verifier uses {hasher.name}")
     if len(root) != hasher.size:
         raise ProofInvalid(f"root is {len(root)} bytes, want {hasher.size}")
+    if tree_size is not None and tree_size != proof.tree_size:
+        raise ProofInvalid(f"proof is for a tree of {proof.tree_size} leaves, want {tree_size}")
     data = leaf if leaf is not None else proof.leaf
     if data is not None:
         calculated_leaf = hasher.hash_leaf(data)

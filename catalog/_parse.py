@@ -16,7 +16,7 @@ from typing import Any
 
 from ._errors import CatalogInvalid, CatalogTooLarge
 
-__all__ = ["DEFAULT_MAX_BYTES", "json_path", "parse_json", "read_limited"]
+__all__ = ["DEFAULT_MAX_BYTES", "json_path", "parse_json", "read_limited", "relative_parts"]
 
 #: default size limit of a catalog document: 16 MiB (a 10,000-resource catalog is ~10 MB)
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -68,16 +68,27 @@ def json_path(parts: Iterator[str | int] | tuple[str | int, ...] | list[str | in
     return out
 
 
+def relative_parts(rel: str) -> tuple[str | int, ...]:
+    """``"resources[2].code"`` → ``("resources", 2, "code")``."""
+    parts: list[str | int] = []
+    for segment in rel.split("."):
+        name, *indices = segment.replace("]", "").split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in indices)
+    return tuple(parts)
+
+
 def _find(obj: Any, pred: Any, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(obj, path)]
     while stack:
         value, where = stack.pop()
         if pred(value):
             return where
-        if isinstance(value, dict):
-            stack.extend((v, (*where, k)) for k, v in value.items())
+        if isinstance(value, dict):  # pushed in reverse: found in document order
+            stack.extend(reversed([(v, (*where, k)) for k, v in value.items()]))
         elif isinstance(value, list):
-            stack.extend((v, (*where, i)) for i, v in enumerate(value))
+            stack.extend(reversed([(v, (*where, i)) for i, v in enumerate(value)]))
     return None
 
 

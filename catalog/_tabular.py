@@ -20,8 +20,8 @@ from ._catalog import validate_document
 from ._errors import CatalogInvalid, TemplateInvalid
 from ._model import SCHEMA_ID, DataType, OpenType, ShareType, UpdateCycle
 
-__all__ = ["COLUMNS", "DATA_SHEET", "META_SHEET", "csv_template", "import_csv", "import_xlsx",
-           "xlsx_template"]
+__all__ = ["COLUMNS", "DATA_SHEET", "META_SHEET", "csv_template", "export_csv", "export_xlsx",
+           "import_csv", "import_xlsx", "xlsx_template"]
 
 DATA_SHEET = "信息资源"
 META_SHEET = "目录信息"
@@ -76,6 +76,60 @@ def _col_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         out = chr(65 + rem) + out
     return out
+
+
+def _rows(document: Mapping[str, Any]) -> list[list[Any]]:
+    """One row per information item; resource columns on the first row of each resource."""
+    rows: list[list[Any]] = []
+    for resource in document["resources"]:
+        for n, item in enumerate(resource["items"]):
+            row: list[Any] = []
+            for _header, path, level in COLUMNS:
+                if level == "i":
+                    value = item.get(path)
+                elif n and path != "code":
+                    value = None
+                elif path.startswith("classification."):
+                    value = resource["classification"].get(path.split(".", 1)[1])
+                else:
+                    value = resource.get(path)
+                if isinstance(value, list):
+                    value = "；".join(value) if value else None
+                row.append("" if value is None else value)
+            rows.append(row)
+    return rows
+
+
+def _meta_rows(document: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    return [(key, document[field]) for key, field in _META_KEYS.items()
+            if document.get(field) is not None]
+
+
+def export_csv(document: Mapping[str, Any]) -> bytes:
+    """A catalog's resources as a CSV in the template layout (catalog fields are not included)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    writer.writerows(_rows(document))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def export_xlsx(document: Mapping[str, Any]) -> bytes:
+    """A catalog as an XLSX workbook in the template layout, 目录信息 sheet included."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    ws.append(HEADERS)
+    for row in _rows(document):
+        ws.append(row)
+    meta = wb.create_sheet(META_SHEET)
+    for key, value in _meta_rows(document):
+        meta.append((key, value))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
 
 
 def csv_template() -> bytes:

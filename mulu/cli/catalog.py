@@ -109,6 +109,8 @@ def verify_proof(
     ctx: typer.Context,
     proof_file: Annotated[Path, typer.Argument(help="Proof JSON (from `mulu catalog prove`).")],
     root: Annotated[str, typer.Option("--root", help="Trusted (anchored) Merkle root, hex.")],
+    size: Annotated[int | None, typer.Option(
+        "--size", help="Trusted tree size (anchored resource count), if known.")] = None,
 ) -> None:
     """Verify an inclusion proof against a trusted root: exit 0 valid, 1 invalid."""
     try:
@@ -120,7 +122,7 @@ def verify_proof(
         trusted = _hex(root, "--root")
     except CatalogInvalid as exc:
         raise ProofInvalid(str(exc)) from None
-    verify_inclusion(proof, trusted)
+    verify_inclusion(proof, trusted, tree_size=size)
     out = {"valid": True, "leaf_index": proof.leaf_index, "tree_size": proof.tree_size,
            "root": trusted.hex(), "resource_code": proof.resource_code}
     emit(ctx, out, lambda: console.print(
