@@ -1,0 +1,207 @@
+"""Governance (M-of-N), SM2 key history, and append-only catalog anchors, on both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+import sm_crypto
+from chain_client import errors
+from chain_client.types import CatalogKind, ProposalKind, Role, State
+
+from .conftest import World
+from .flows import advance, digest
+
+GOVERNORS = ("eitb", "drc", "finance")
+NON_GOVERNORS = ("crypto", "sector", "unit1", "unit2", "platform", "auditor")
+
+
+def _admit(world: World, account: str, key: bytes, roles=(Role.UNIT,)) -> int:
+    pid, _ = world.ledger.propose(
+        world["eitb"], ProposalKind.ADMIT, account, name="新单位", roles=roles, sm2_key=key
+    )
+    return pid
+
+
+# -- governance ---------------------------------------------------------------------------------
+
+
+def test_admission_needs_threshold_approvals(world: World) -> None:
+    newcomer = world.chain.new_account()
+    key = sm_crypto.PrivateKey.generate().public_key.xy
+    pid = _admit(world, newcomer.address, key)
+    with pytest.raises(errors.MembersNotEnoughApprovals) as info:
+        world.ledger.execute(world["eitb"], pid)
+    assert info.value.args_dict["approvals"] == 1 and info.value.args_dict["threshold"] == 2
+    with pytest.raises(errors.MembersAlreadyApproved):
+        world.ledger.approve(world["eitb"], pid)
+    world.ledger.approve(world["finance"], pid)
+    result = world.ledger.execute(world["drc"], pid)
+    assert result.event("MemberAdmitted").args["account"] == newcomer.address
+    assert world.ledger.has_role(Role.UNIT, newcomer.address)
+    assert world.ledger.key_at(newcomer.address, result.block_number) == key
+    with pytest.raises(errors.MembersProposalAlreadyExecuted):
+        world.ledger.execute(world["drc"], pid)
+
+
+@pytest.mark.parametrize("name", [*NON_GOVERNORS, "outsider"])
+def test_only_governors_propose_approve_execute(world: World, name: str) -> None:
+    signer = world.outsider if name == "outsider" else world[name]
+    pid = _admit(
+        world, world.chain.new_account().address, sm_crypto.PrivateKey.generate().public_key.xy
+    )
+    for call in (
+        lambda: world.ledger.propose(signer, ProposalKind.REVOKE, world["unit2"].address),
+        lambda: world.ledger.approve(signer, pid),
+        lambda: world.ledger.execute(signer, pid),
+    ):
+        with pytest.raises(errors.MembersUnauthorized) as info:
+            call()
+        assert info.value.args_dict["account"] == signer.address
+        assert info.value.args_dict["role"] == Role.GOVERNOR.id
+
+
+@pytest.mark.parametrize("fn", ["grantRole", "revokeRole"])
+def test_openzeppelin_role_admin_is_governance_only(world: World, fn: str) -> None:
+    for signer in (world["eitb"], world.outsider):
+        call = getattr(world.ledger.members.functions, fn)(Role.UNIT.id, world.outsider.address)
+        with pytest.raises(errors.MembersGovernanceOnly):
+            world.chain.transact(signer, call)
+    with pytest.raises(errors.MembersGovernanceOnly):
+        world.chain.transact(
+            world["unit1"],
+            world.ledger.members.functions.renounceRole(Role.UNIT.id, world["unit1"].address),
+        )
+
+
+def test_off_curve_or_malformed_key_refused_at_proposal(world: World) -> None:
+    newcomer = world.chain.new_account().address
+    good = sm_crypto.PrivateKey.generate().public_key.xy
+    off_curve = good[:63] + bytes([good[63] ^ 1])
+    with pytest.raises(errors.MembersKeyNotOnCurve):
+        _admit(world, newcomer, off_curve)
+    with pytest.raises(errors.MembersInvalidKeyLength):
+        _admit(world, newcomer, good[:32])
+
+
+def test_admitting_a_member_twice_refused(world: World) -> None:
+    with pytest.raises(errors.MembersAlreadyMember):
+        _admit(world, world["unit1"].address, sm_crypto.PrivateKey.generate().public_key.xy)
+
+
+def test_key_rotation_and_revocation_keep_history(world: World) -> None:
+    unit = world["unit2"].address
+    old = world.ledger.key_at(unit, world.chain.block_number())
+    new = sm_crypto.PrivateKey.generate().public_key.xy
+    pid, _ = world.ledger.propose(world["drc"], ProposalKind.ROTATE_KEY, unit, sm2_key=new)
+    world.ledger.approve(world["eitb"], pid)
+    rotated = world.ledger.execute(world["eitb"], pid).block_number
+    assert (
+        world.ledger.key_at(unit, rotated - 1) == old
+    )  # a signature made before stays judged by the old key
+    assert world.ledger.key_at(unit, rotated) == new
+    pid, _ = world.ledger.propose(world["drc"], ProposalKind.REVOKE, unit)
+    world.ledger.approve(world["finance"], pid)
+    revoked = world.ledger.execute(world["finance"], pid).block_number
+    assert world.ledger.key_at(unit, revoked - 1) == new
+    with pytest.raises(errors.MembersNoKeyAt):
+        world.ledger.key_at(unit, revoked)
+    keys = world.ledger.keys(unit)
+    assert [k["validUntilBlock"] for k in keys] == [rotated, revoked]
+    assert not world.ledger.member(unit)["active"]
+    assert not world.ledger.has_role(Role.UNIT, unit)
+
+
+def test_governors_cannot_drop_below_threshold(world: World) -> None:
+    pid, _ = world.ledger.propose(world["eitb"], ProposalKind.REVOKE, world["drc"].address)
+    world.ledger.approve(world["finance"], pid)
+    world.ledger.execute(world["eitb"], pid)
+    with pytest.raises(errors.MembersGovernorsBelowThreshold):
+        world.ledger.propose(world["eitb"], ProposalKind.REVOKE, world["finance"].address)
+
+
+def test_catalog_ledger_wiring_is_one_time(world: World) -> None:
+    call = world.ledger.library.functions.setCatalogLedger(world.ledger.catalogs.address)
+    with pytest.raises((errors.ProjectNotDeployer, errors.ProjectLedgerAlreadyWired)):
+        world.chain.transact(world["drc"], call)
+    with pytest.raises(errors.ProjectLedgerAlreadyWired):
+        world.chain.transact(world["eitb"], call)
+
+
+# -- anchors ------------------------------------------------------------------------------------
+
+
+def test_anchor_versions_are_append_only_and_idempotent(world: World) -> None:
+    code = advance(world, "create")
+    d1, r1 = digest(), digest()
+    first = world.ledger.anchor(world["unit1"], code, "declared", 1, d1, r1, 12)
+    ev = first.event("CatalogAnchored")
+    assert (
+        ev.args["version"],
+        ev.args["digest"],
+        ev.args["merkleRoot"],
+        ev.args["resourceCount"],
+    ) == (1, d1, r1, 12)
+    # the same document again: nothing changes, no event
+    again = world.ledger.anchor(world["unit1"], code, "declared", 1, d1, r1, 12)
+    assert again.events == []
+    # a different document under the same version: refused
+    with pytest.raises(errors.CatalogVersionConflict):
+        world.ledger.anchor(world["unit1"], code, "declared", 1, digest(), r1, 12)
+    # gaps refused; the next version appends
+    with pytest.raises(errors.CatalogVersionGap) as info:
+        world.ledger.anchor(world["unit1"], code, "declared", 3, digest(), digest(), 12)
+    assert (info.value.args_dict["expected"], info.value.args_dict["got"]) == (2, 3)
+    d2, r2 = digest(), digest()
+    world.ledger.anchor(world["unit1"], code, "declared", 2, d2, r2, 13)
+    assert world.ledger.is_anchored(code, "declared", 1, d1, r1, 12)
+    assert world.ledger.is_anchored(code, "declared", 2, d2, r2, 13)
+    assert not world.ledger.is_anchored(code, "declared", 2, d1, r1, 12)
+    assert world.ledger.latest_catalog(code, "declared")["version"] == 2
+    assert [e.args["version"] for e in world.ledger.anchors(code)] == [1, 2]
+
+
+def test_anchor_input_checked(world: World) -> None:
+    code = advance(world, "create")
+    with pytest.raises(errors.CatalogZeroDigest):
+        world.ledger.anchor(world["unit1"], code, "declared", 1, b"\0" * 32, digest(), 1)
+    with pytest.raises(errors.CatalogZeroMerkleRoot):
+        world.ledger.anchor(world["unit1"], code, "declared", 1, digest(), b"\0" * 32, 1)
+    with pytest.raises(errors.CatalogNoResources):
+        world.ledger.anchor(world["unit1"], code, "declared", 1, digest(), digest(), 0)
+    with pytest.raises(errors.ProjectUnknown):
+        world.ledger.anchor(world["unit1"], "BJ-NONE", "declared", 1, digest(), digest(), 1)
+
+
+@pytest.mark.parametrize(
+    ("kind", "at", "allowed"),
+    [
+        (CatalogKind.DECLARED, "create", True),
+        (CatalogKind.DECLARED, "start_review", True),
+        (CatalogKind.DECLARED, "fund", False),
+        (CatalogKind.DECLARED, "start_construction", False),
+        (CatalogKind.ACCEPTANCE, "create", False),
+        (CatalogKind.ACCEPTANCE, "fund", False),
+        (CatalogKind.ACCEPTANCE, "start_construction", True),
+        (CatalogKind.ACCEPTANCE, "commission", False),
+    ],
+)
+def test_anchor_kind_allowed_only_in_its_states(
+    world: World, kind: CatalogKind, at: str, allowed: bool
+) -> None:
+    code = advance(world, at)
+    version = world.ledger.latest_catalog(code, kind)["version"] + 1
+    if allowed:
+        world.ledger.anchor(world["unit1"], code, kind, version, digest(), digest(), 5)
+        return
+    with pytest.raises(errors.CatalogKindNotAllowed) as info:
+        world.ledger.anchor(world["unit1"], code, kind, version, digest(), digest(), 5)
+    assert info.value.args_dict["state"] is world.ledger.state(code)
+
+
+def test_anchor_gas_within_target(world: World) -> None:
+    code = advance(world, "create")
+    first = world.ledger.anchor(world["unit1"], code, "declared", 1, digest(), digest(), 100)
+    second = world.ledger.anchor(world["unit1"], code, "declared", 2, digest(), digest(), 100)
+    print(f"\nanchor gas: first {first.gas_used:,}, next version {second.gas_used:,}")
+    assert second.gas_used <= 60_000, "issue target: ≤ 60k gas per anchor"
+    assert world.ledger.state(code) is State.RESERVE
