@@ -60,7 +60,7 @@ class LogHasher:
         self._new = new
         self._leaf = new(LEAF_PREFIX)
         self._node = new(NODE_PREFIX)
-        self._empty = new(b"").digest()
+        self._empty: bytes = new(b"").digest()
         self.size = len(self._empty)
 
     def __repr__(self) -> str:
@@ -78,13 +78,13 @@ class LogHasher:
         return bytes(h.digest())
 
     def empty_root(self) -> bytes:
-        return self._empty
+        return bytes(self._empty)
 
     # bulk helpers used by MerkleTree (optional for other hashers)
     def hash_leaves(self, leaves: Sequence[bytes]) -> bytes:
         """Concatenated leaf hashes of ``leaves``."""
         proto = self._leaf
-        out = []
+        out: list[bytes] = []
         append = out.append
         for leaf in leaves:
             h = proto.copy()
@@ -98,7 +98,7 @@ class LogHasher:
         pair = 2 * size
         count = len(level) // size
         proto = self._node
-        out = []
+        out: list[bytes] = []
         append = out.append
         view = memoryview(level)
         for start in range(0, (count // 2) * pair, pair):

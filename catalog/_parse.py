@@ -16,11 +16,38 @@ from typing import Any
 
 from ._errors import CatalogInvalid, CatalogTooLarge
 
-__all__ = ["DEFAULT_MAX_BYTES", "json_path", "parse_json", "read_limited", "relative_parts"]
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_DEPTH", "json_path", "parse_json", "read_limited", "relative_parts"]
 
 #: default size limit of a catalog document: 16 MiB (a 10,000-resource catalog is ~10 MB)
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+#: deepest nesting accepted (a catalog needs 5: catalog → resources → resource → items → item)
+MAX_DEPTH = 32
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None  # type: ignore[assignment]
+
+
+def _nesting_exceeds(data: bytes, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than ``limit`` (a scan, no recursion).
+
+    Run before the recursive ``json`` parser whenever orjson (depth-limited to 1024) has not
+    already accepted the text: some libraries (web3) raise the interpreter's recursion limit,
+    and the C parser would then overflow the stack on a few hundred thousand ``[``.
+    """
+    depth = 0
+    for byte in _STRING.sub(b"", data).translate(None, _NOT_BRACKET):
+        if byte == 91 or byte == 123:  # [ {
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
 
 
 class _Duplicate(ValueError):
@@ -92,6 +119,20 @@ def _find(obj: Any, pred: Any, path: tuple[str | int, ...] = ()) -> tuple[str | 
     return None
 
 
+def _too_deep(obj: Any, limit: int) -> tuple[str | int, ...] | None:
+    """Path of the first container nested deeper than ``limit``, or ``None``."""
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(obj, ())]
+    while stack:
+        value, where = stack.pop()
+        if len(where) >= limit:
+            return where
+        if type(value) is dict:
+            stack.extend((v, (*where, k)) for k, v in value.items() if type(v) in (dict, list))
+        elif type(value) is list:
+            stack.extend((v, (*where, i)) for i, v in enumerate(value) if type(v) in (dict, list))
+    return None
+
+
 def _has_surrogate(value: Any) -> bool:
     if not isinstance(value, str):
         return False
@@ -116,19 +157,31 @@ def parse_json(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     except UnicodeDecodeError as exc:
         raise CatalogInvalid.at("$", f"not UTF-8: byte {exc.start} ({data[exc.start]:#04x}): "
                                      f"{exc.reason}") from None
+    safe = False  # orjson accepted it, so it nests at most 1024 deep
+    if _orjson is not None:
+        try:
+            _orjson.loads(data)
+            safe = True
+        except _orjson.JSONDecodeError:
+            pass
+    if not safe and _nesting_exceeds(data, MAX_DEPTH):
+        raise CatalogInvalid.at("$", f"nested too deeply (more than {MAX_DEPTH} levels)")
     try:
         obj = json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_reject_constant)
     except _Duplicate as dup:
         obj = json.loads(text, object_pairs_hook=_marking_pairs, parse_constant=_reject_constant)
-        where = _find(obj, lambda v: isinstance(v, _DupMarker)) or ()
-        raise CatalogInvalid.at(json_path(where), f"duplicate key {dup.key!r}") from None
+        found = _find(obj, lambda v: isinstance(v, _DupMarker))
+        raise CatalogInvalid.at(json_path(found or ()), f"duplicate key {dup.key!r}") from None
     except json.JSONDecodeError as exc:
         raise CatalogInvalid.at("$", f"not JSON: line {exc.lineno} column {exc.colno}: "
                                      f"{exc.msg}") from None
     except RecursionError:
-        raise CatalogInvalid.at("$", "nested too deeply") from None
+        raise CatalogInvalid.at("$", f"nested too deeply (more than {MAX_DEPTH} levels)") from None
     except ValueError as exc:  # NaN/Infinity, integer too long to convert
         raise CatalogInvalid.at("$", f"not JSON: {exc}") from None
+    deep = _too_deep(obj, MAX_DEPTH)
+    if deep is not None:
+        raise CatalogInvalid.at(json_path(deep), f"nested too deeply (more than {MAX_DEPTH} levels)")
     if _SURROGATE_ESCAPE.search(data):
         where = _find(obj, _has_surrogate)
         if where is not None:

@@ -217,3 +217,9 @@ def test_negative_zero_takes_the_exact_path_and_still_agrees() -> None:
     raw = dumps(doc).replace(b'"length": 18', b'"length": -0')
     with pytest.raises(CatalogInvalid, match="greater than or equal to 1"):
         load_catalog(raw)
+
+
+def test_very_deep_nesting_is_refused_without_traceback() -> None:
+    raw = b"[" * 200_000 + b"]" * 200_000
+    with pytest.raises(CatalogInvalid, match=r"nested too deeply \(more than 32 levels\)"):
+        load_catalog(raw)
