@@ -4,29 +4,45 @@ pragma solidity 0.8.37;
 import {ICatalogLedger} from "./interfaces/ICatalogLedger.sol";
 import {IMembers} from "./interfaces/IMembers.sol";
 import {IProjectLibrary} from "./interfaces/IProjectLibrary.sol";
+import {Roles} from "./Roles.sol";
 
 /**
  * @dev Append-only catalog anchors per project and kind, and the catalog conditions of the
  * project library's transitions (art. 12, 21, 24).
  *
- * Storage per anchor is one slot, the commitment `keccak256(abi.encode(digest, merkleRoot,
- * resourceCount))` under (code, kind, version); the full data is in the {CatalogAnchored} event.
- * Anyone holding the document recomputes digest, root and count and checks them with
- * {isAnchored}. One more slot per project packs the head (latest version, its resource count and
- * time) of both kinds, so a subsequent anchor writes one new slot and updates one warm-able slot.
+ * Storage design (gas: one new slot per anchor, one slot update, no external call):
+ * - per (code, kind, version) one slot, the commitment `keccak256(abi.encode(digest, merkleRoot,
+ *   resourceCount))`; the full data is in the {CatalogAnchored} event. Anyone holding the
+ *   document recomputes digest, root and count and checks them with {isAnchored};
+ * - per code one packed entry word (layout below): the unit's member id and the project state, pushed by the library
+ *   ({syncProject}) at creation and on every state change, plus the head (latest version, its
+ *   resource count and time) of both kinds;
+ * - per account the member id if it is an active UNIT, else 0: a cache of Members that Members
+ *   itself keeps current ({membershipChanged}, pushed in the transaction of every admission, role
+ *   change and revocation; refreshed from Members when a project is registered).
+ * An anchor reads three slots (cache, entry, commitment) and calls no other contract: about 4k gas
+ * less than asking Members and the library, which keeps an anchor under 60k gas.
  */
 contract CatalogLedger is ICatalogLedger {
+    // Entry word of a project, one slot (248 of 256 bits), read and written whole:
+    //   bits   0- 31 unit's Members id (0 = no such project)
+    //   bits  32- 39 project state (mirror of the library, pushed by it)
+    //   bits  40-143 DECLARED head:   version (32) | resourceCount (32) | anchoredAt (40)
+    //   bits 144-247 ACCEPTANCE head: version (32) | resourceCount (32) | anchoredAt (40)
+    // Times are uint40 seconds (good until year 36812).
+    uint256 private constant _STATE_SHIFT = 32;
+    uint256 private constant _DECLARED_SHIFT = 40;
+    uint256 private constant _ACCEPTANCE_SHIFT = 144;
+    uint256 private constant _HEAD_MASK = (1 << 104) - 1;
+    uint8 private constant _UNIT_BIT = 32; // Roles.maskOf(Roles.UNIT)
+
     IMembers private immutable _members;
     IProjectLibrary private immutable _library;
 
     mapping(bytes32 code => mapping(CatalogKind kind => mapping(uint32 version => bytes32 commitment))) private
         _commitments;
-
-    /// @dev Heads of both kinds in one slot: bits [0, 128) DECLARED, [128, 256) ACCEPTANCE; each
-    /// 128-bit head = version (bits 0-31) | resourceCount (32-63) | anchoredAt (64-127).
-    mapping(bytes32 code => uint256 heads) private _heads;
-
-    uint256 private constant _HEAD_MASK = type(uint128).max;
+    mapping(bytes32 code => uint256 entry) private _entries;
+    mapping(address account => uint32 unitId) private _activeUnits;
 
     constructor(IMembers members_, IProjectLibrary library_) {
         _members = members_;
@@ -38,9 +54,10 @@ contract CatalogLedger is ICatalogLedger {
      * nothing, when exactly this (version, digest, root, count) is already anchored.
      *
      * Requirements:
-     * - `digest`, `merkleRoot` non-zero, `resourceCount >= 1`;
-     * - the caller is the project's registered unit and an active UNIT (the library's
-     *   `ProjectUnauthorized` / `ProjectUnknown` / `ProjectNotUnit` otherwise);
+     * - `digest`, `merkleRoot` non-zero ({CatalogZeroDigest}, {CatalogZeroMerkleRoot}),
+     *   `resourceCount >= 1` ({CatalogNoResources});
+     * - the caller is an active UNIT (`ProjectUnauthorized`), the project exists
+     *   (`ProjectUnknown`) and the caller is its unit (`ProjectNotUnit`);
      * - an already anchored version must carry the same commitment ({CatalogVersionConflict});
      * - a new version is the latest + 1, starting at 1 ({CatalogVersionGap});
      * - a new DECLARED version needs RESERVE or UNDER_REVIEW, a new ACCEPTANCE version
@@ -63,8 +80,8 @@ contract CatalogLedger is ICatalogLedger {
      * @dev Anchors every item as {anchor} would, atomically (any refusal reverts all). Returns
      * how many were created (the rest were idempotent repeats).
      *
-     * Requirements: `items` non-empty; each item meets the requirements of {anchor}, in order
-     * (so one batch may carry versions n and n + 1 of the same catalog).
+     * Requirements: `items` non-empty ({CatalogEmptyBatch}); each item meets the requirements
+     * of {anchor}, in order (so one batch may carry versions n and n + 1 of the same catalog).
      *
      * Emits one {CatalogAnchored} per created anchor.
      */
@@ -76,7 +93,44 @@ contract CatalogLedger is ICatalogLedger {
         }
     }
 
+    /**
+     * @dev The library pushes a project's unit (at creation) and state (on every change).
+     *
+     * Requirements: the caller is the project library ({CatalogOnlyLibrary}).
+     *
+     * Emits nothing (the library emits the transition's event).
+     */
+    function syncProject(bytes32 code, address unit, IProjectLibrary.State state) external {
+        if (msg.sender != address(_library)) revert CatalogOnlyLibrary(msg.sender);
+        uint256 entry = _entries[code];
+        if (uint32(entry) == 0) {
+            // registration: from now on Members must keep the unit cache current
+            if (_members.observer() != address(this)) revert CatalogNotObserving(address(_members));
+            uint32 unitId = _members.activeMemberId(Roles.UNIT, unit);
+            _activeUnits[unit] = unitId;
+            entry |= unitId;
+        }
+        _entries[code] = (entry & ~(uint256(0xFF) << _STATE_SHIFT)) | (uint256(state) << _STATE_SHIFT);
+    }
+
+    /**
+     * @dev Members pushes a membership change; the ledger caches "active UNIT" per account.
+     *
+     * Requirements: the caller is Members ({CatalogOnlyMembers}).
+     *
+     * Emits nothing (Members emits the change's event).
+     */
+    function membershipChanged(address account, uint32 id, bool active, uint8 roleMask) external {
+        if (msg.sender != address(_members)) revert CatalogOnlyMembers(msg.sender);
+        _activeUnits[account] = active && roleMask & _UNIT_BIT != 0 ? id : 0;
+    }
+
     // ---------------------------------------------------------------- views
+
+    /// @dev The cached member id of `account` if it is an active UNIT, else 0.
+    function activeUnitId(address account) external view returns (uint32) {
+        return _activeUnits[account];
+    }
 
     /// @dev True iff version `version` of the `kind` catalog of `code` is anchored with exactly
     /// these digest, root and count.
@@ -104,39 +158,36 @@ contract CatalogLedger is ICatalogLedger {
 
     /// @dev The latest anchored version of the `kind` catalog of `code` (zeros when none).
     function latest(bytes32 code, CatalogKind kind)
-        public
+        external
         view
         returns (uint32 version, uint32 resourceCount, uint64 anchoredAt)
     {
-        uint256 head = (_heads[code] >> _shift(kind)) & _HEAD_MASK;
-        return (uint32(head), uint32(head >> 32), uint64(head >> 64));
+        uint256 head = _entries[code] >> _shift(kind);
+        return (uint32(head), uint32(head >> 32), uint64(uint40(head >> 64)));
     }
 
     /// @dev True iff {requireAcceptanceReady} would not revert.
     function acceptanceReady(bytes32 code) external view returns (bool) {
-        (uint32 version,,) = latest(code, CatalogKind.ACCEPTANCE);
-        return version != 0;
+        return _version(_entries[code], _ACCEPTANCE_SHIFT) != 0;
     }
 
     /// @dev Reverts with {CatalogDeclaredCatalogMissing} unless a declared catalog is anchored (art. 12).
     function requireReviewReady(bytes32 code) external view {
-        (uint32 version,,) = latest(code, CatalogKind.DECLARED);
-        if (version == 0) revert CatalogDeclaredCatalogMissing(code);
+        if (_version(_entries[code], _DECLARED_SHIFT) == 0) revert CatalogDeclaredCatalogMissing(code);
     }
 
     /// @dev Reverts with a named error saying what acceptance still lacks; returns the acceptance
     /// catalog version accepted. Now: an acceptance catalog is anchored (art. 21). The five-step
     /// gate and the change ratio (issue 5) extend this one function.
     function requireAcceptanceReady(bytes32 code) external view returns (uint32 acceptanceVersion) {
-        (acceptanceVersion,,) = latest(code, CatalogKind.ACCEPTANCE);
+        acceptanceVersion = _version(_entries[code], _ACCEPTANCE_SHIFT);
         if (acceptanceVersion == 0) revert CatalogAcceptanceCatalogMissing(code);
     }
 
     /// @dev Reverts with a named error unless the catalog conditions of commissioning hold (art. 24).
     /// Now: an acceptance catalog is anchored; issue 5 adds "its confirmations still hold".
     function requireCommissionReady(bytes32 code) external view {
-        (uint32 version,,) = latest(code, CatalogKind.ACCEPTANCE);
-        if (version == 0) revert CatalogAcceptanceCatalogMissing(code);
+        if (_version(_entries[code], _ACCEPTANCE_SHIFT) == 0) revert CatalogAcceptanceCatalogMissing(code);
     }
 
     /// @dev The Members contract.
@@ -160,23 +211,50 @@ contract CatalogLedger is ICatalogLedger {
         uint32 resourceCount
     ) internal returns (bool) {
         _checkContent(digest, merkleRoot, resourceCount);
-        IProjectLibrary.State state = _library.requireActiveUnit(code, msg.sender);
-        bytes32 commitment = commitmentOf(digest, merkleRoot, resourceCount);
-        uint256 heads = _heads[code];
+        uint256 entry = _checkUnit(code);
         uint256 shift = _shift(kind);
-        uint32 latestVersion = uint32(heads >> shift);
+        uint32 latestVersion = _version(entry, shift);
+        bytes32 commitment = commitmentOf(digest, merkleRoot, resourceCount);
         if (version != 0 && version <= latestVersion) {
             bytes32 anchored = _commitments[code][kind][version];
             if (anchored == commitment) return false;
             revert CatalogVersionConflict(code, kind, version, anchored, commitment);
         }
         if (version != latestVersion + 1) revert CatalogVersionGap(code, kind, latestVersion + 1, version);
-        _checkKindAllowed(code, kind, state);
+        _checkKindAllowed(code, kind, _state(entry));
         _commitments[code][kind][version] = commitment;
-        uint256 head = uint256(version) | (uint256(resourceCount) << 32) | (uint256(uint64(block.timestamp)) << 64);
-        _heads[code] = (heads & ~(_HEAD_MASK << shift)) | (head << shift);
+        uint256 head = uint256(version) | (uint256(resourceCount) << 32) | (uint256(uint40(block.timestamp)) << 64);
+        _entries[code] = (entry & ~(_HEAD_MASK << shift)) | (head << shift);
         emit CatalogAnchored(code, kind, version, digest, merkleRoot, resourceCount, msg.sender);
         return true;
+    }
+
+    /// @dev The caller is an active UNIT and the unit of `code`; returns the project's entry.
+    function _checkUnit(bytes32 code) internal view returns (uint256 entry) {
+        // A positive cache entry is current (Members pushes every change once observing, and
+        // registration refreshes it); on a miss ask Members, the truth (a unit admitted before
+        // the wiring that owns no project yet is not cached).
+        uint32 senderId = _activeUnits[msg.sender];
+        if (senderId == 0) senderId = _members.activeMemberId(Roles.UNIT, msg.sender);
+        if (senderId == 0) revert IProjectLibrary.ProjectUnauthorized(msg.sender, Roles.UNIT);
+        entry = _entries[code];
+        uint32 unitId = uint32(entry);
+        if (unitId == 0) revert IProjectLibrary.ProjectUnknown(code);
+        if (unitId != senderId) {
+            revert IProjectLibrary.ProjectNotUnit(code, msg.sender, _members.memberByIndex(unitId - 1));
+        }
+    }
+
+    function _shift(CatalogKind kind) internal pure returns (uint256) {
+        return kind == CatalogKind.DECLARED ? _DECLARED_SHIFT : _ACCEPTANCE_SHIFT;
+    }
+
+    function _version(uint256 entry, uint256 shift) internal pure returns (uint32) {
+        return uint32(entry >> shift);
+    }
+
+    function _state(uint256 entry) internal pure returns (IProjectLibrary.State) {
+        return IProjectLibrary.State(uint8(entry >> _STATE_SHIFT));
     }
 
     function _checkContent(bytes32 digest, bytes32 merkleRoot, uint32 resourceCount) internal pure {
@@ -192,9 +270,5 @@ contract CatalogLedger is ICatalogLedger {
             ? state == IProjectLibrary.State.RESERVE || state == IProjectLibrary.State.UNDER_REVIEW
             : state == IProjectLibrary.State.UNDER_CONSTRUCTION;
         if (!allowed) revert CatalogKindNotAllowed(code, kind, state);
-    }
-
-    function _shift(CatalogKind kind) internal pure returns (uint256) {
-        return kind == CatalogKind.DECLARED ? 0 : 128;
     }
 }

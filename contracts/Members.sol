@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IMembers} from "./interfaces/IMembers.sol";
+import {IMembershipObserver} from "./interfaces/IMembershipObserver.sol";
 import {Roles} from "./Roles.sol";
 
 /**
@@ -12,7 +13,8 @@ import {Roles} from "./Roles.sol";
  * {grantRole}, {revokeRole} and {renounceRole} revert. Invariant: only active members hold roles
  * (revocation removes them all), and the number of active GOVERNORs never drops below the threshold.
  * A role mask mirrors the roles in the member's first storage slot so that {hasActiveRole}, the
- * check every other contract makes, costs one storage read.
+ * check every other contract makes, costs one storage read. Every membership change is also
+ * pushed to one {IMembershipObserver} wired at deploy (the catalog ledger's cache).
  */
 contract Members is AccessControl, IMembers {
     bytes32 public constant GOVERNOR_ROLE = Roles.GOVERNOR;
@@ -30,9 +32,10 @@ contract Members is AccessControl, IMembers {
     uint256 private constant _B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93;
 
     struct Member {
-        // slot 0 (18 of 32 bytes): read by every hasActiveRole call
+        // slot 0 (22 of 32 bytes): everything hasActiveRole / activeMemberId read, in one SLOAD
         bool active;
         uint8 roleMask;
+        uint32 id; // admission number, 1-based (0 = never admitted)
         uint64 admittedAtBlock;
         uint64 revokedAtBlock;
         // own slots
@@ -41,6 +44,8 @@ contract Members is AccessControl, IMembers {
     }
 
     uint256 private immutable _threshold;
+    address private immutable _deployer;
+    IMembershipObserver private _observer;
     uint256 private _governorCount; // active members holding GOVERNOR
     mapping(address account => Member) private _members;
     address[] private _accounts; // every account ever admitted, in order
@@ -70,6 +75,7 @@ contract Members is AccessControl, IMembers {
             revert MembersInvalidThreshold(threshold_, governors.length);
         }
         _threshold = threshold_;
+        _deployer = msg.sender;
         bytes32[] memory roles = new bytes32[](1);
         roles[0] = Roles.GOVERNOR;
         for (uint256 i = 0; i < governors.length; ++i) {
@@ -77,6 +83,23 @@ contract Members is AccessControl, IMembers {
             (bytes32 x, bytes32 y) = _parseKey(sm2Keys[i]);
             _admit(governors[i], names[i], roles, x, y);
         }
+    }
+
+    /**
+     * @dev Wires the membership observer (the catalog ledger), once; from then on every
+     * admission, role change and revocation is pushed to it in the same transaction.
+     *
+     * Requirements: the caller deployed this contract; no observer is wired yet; `observer_` is
+     * a contract.
+     *
+     * Emits {ObserverSet}.
+     */
+    function setObserver(address observer_) external {
+        if (msg.sender != _deployer) revert MembersNotDeployer(msg.sender, _deployer);
+        if (address(_observer) != address(0)) revert MembersObserverAlreadySet(address(_observer));
+        if (observer_.code.length == 0) revert MembersInvalidObserver(observer_);
+        _observer = IMembershipObserver(observer_);
+        emit ObserverSet(observer_, msg.sender);
     }
 
     // ---------------------------------------------------------------- governance
@@ -195,6 +218,11 @@ contract Members is AccessControl, IMembers {
 
     // ---------------------------------------------------------------- views
 
+    /// @dev The wired membership observer (zero before {setObserver}).
+    function observer() external view returns (address) {
+        return address(_observer);
+    }
+
     /// @dev True iff `account` is an active member holding `role`.
     function hasActiveRole(bytes32 role, address account) external view returns (bool) {
         Member storage m = _members[account];
@@ -205,6 +233,21 @@ contract Members is AccessControl, IMembers {
     /// @dev True iff `account` is an active member.
     function isActive(address account) external view returns (bool) {
         return _members[account].active;
+    }
+
+    /**
+     * @dev The member id (admission number, 1-based) of `account` if it is an active member
+     * holding `role`, else 0: {hasActiveRole} and the identity in one read, for callers that
+     * store member ids instead of addresses (the catalog ledger packs the unit's id).
+     */
+    function activeMemberId(bytes32 role, address account) external view returns (uint32) {
+        Member storage m = _members[account];
+        return m.active && m.roleMask & Roles.maskOf(role) != 0 ? m.id : 0;
+    }
+
+    /// @dev The member id of `account` (0 if never admitted); `memberByIndex(id - 1) == account`.
+    function memberIdOf(address account) external view returns (uint32) {
+        return _members[account].id;
     }
 
     /**
@@ -245,6 +288,7 @@ contract Members is AccessControl, IMembers {
         info.roleMask = m.roleMask;
         info.roles = _rolesOf(m.roleMask);
         info.keyCount = m.keys.length;
+        info.id = m.id;
     }
 
     /// @dev Proposal `id`; reverts with {MembersUnknownProposal}.
@@ -281,7 +325,7 @@ contract Members is AccessControl, IMembers {
         return _accounts.length;
     }
 
-    /// @dev The `index`-th admitted account (admission order).
+    /// @dev The `index`-th admitted account (admission order, 0-based; its member id is `index + 1`).
     function memberByIndex(uint256 index) external view returns (address) {
         return _accounts[index];
     }
@@ -300,7 +344,7 @@ contract Members is AccessControl, IMembers {
 
     function _checkAdmission(address account, string memory name) internal view {
         if (account == address(0)) revert MembersZeroAccount();
-        if (_members[account].keys.length != 0) revert MembersAlreadyMember(account);
+        if (_members[account].id != 0) revert MembersAlreadyMember(account);
         if (bytes(name).length == 0) revert MembersEmptyName();
     }
 
@@ -388,10 +432,12 @@ contract Members is AccessControl, IMembers {
         m.name = name;
         m.keys.push(Key({x: x, y: y, validFromBlock: uint64(block.number), validUntilBlock: 0}));
         _accounts.push(account);
+        m.id = uint32(_accounts.length);
         for (uint256 i = 0; i < roles.length; ++i) {
             _grantRole(roles[i], account);
         }
         emit MemberAdmitted(account, name, roles, x, y, block.number);
+        _notify(account);
     }
 
     function _setRoles(address account, bytes32[] memory roles) internal {
@@ -401,6 +447,7 @@ contract Members is AccessControl, IMembers {
             else _grantRole(Roles.byBit(bit), account);
         }
         emit MemberRolesChanged(account, roles, mask);
+        _notify(account);
     }
 
     function _rotateKey(address account, bytes memory key) internal {
@@ -420,6 +467,14 @@ contract Members is AccessControl, IMembers {
         m.revokedAtBlock = uint64(block.number);
         m.keys[m.keys.length - 1].validUntilBlock = uint64(block.number);
         emit MemberRevoked(account, block.number);
+        _notify(account);
+    }
+
+    /// @dev Pushes the membership of `account` to the observer, if wired.
+    function _notify(address account) internal {
+        if (address(_observer) == address(0)) return;
+        Member storage m = _members[account];
+        _observer.membershipChanged(account, m.id, m.active, m.roleMask);
     }
 
     /// @dev Keeps the role mask and the governor count in step with `AccessControl`.

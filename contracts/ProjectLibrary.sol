@@ -12,7 +12,9 @@ import {Roles} from "./Roles.sol";
  * Every write needs an active member with the role named in its NatSpec ("the project's UNIT" =
  * the unit account registered at creation, which must still be an active UNIT). Times are
  * `block.timestamp` seconds; each time rule is one `_checkX` helper with its own too-early /
- * too-late error. Catalog conditions are asked of the {ICatalogLedger} (wired once after deploy).
+ * too-late error. Catalog conditions are asked of the {ICatalogLedger} (wired once after deploy),
+ * and every state change is pushed to it ({ICatalogLedger-syncProject}) in the same transaction,
+ * so an anchor needs no call back into the library.
  */
 contract ProjectLibrary is IProjectLibrary {
     /// @dev Technical review opinion validity (art. 15).
@@ -73,7 +75,7 @@ contract ProjectLibrary is IProjectLibrary {
      * @dev Admits project `code` of `unit` to the library in RESERVE (art. 10, 11).
      *
      * Requirements: caller an active REVIEWER; `code` a valid unified code not used yet;
-     * `unit` an active UNIT; `name` non-empty.
+     * `unit` an active UNIT; `name` non-empty; the ledger wired ({ProjectLedgerNotWired}).
      *
      * Emits {ProjectCreated}.
      */
@@ -88,6 +90,7 @@ contract ProjectLibrary is IProjectLibrary {
         p.createdAt = uint64(block.timestamp);
         p.name = name;
         emit ProjectCreated(code, msg.sender, unit, name, State.RESERVE);
+        _wiredLedger().syncProject(code, unit, State.RESERVE);
     }
 
     /**
@@ -100,10 +103,12 @@ contract ProjectLibrary is IProjectLibrary {
      */
     function startReview(bytes32 code) external onlyRole(Roles.REVIEWER) {
         Project storage p = _checkTransition(code, State.RESERVE, State.UNDER_REVIEW);
-        _wiredLedger().requireReviewReady(code);
+        ICatalogLedger ledger = _wiredLedger();
+        ledger.requireReviewReady(code);
         p.state = State.UNDER_REVIEW;
         p.reviewStartedAt = uint64(block.timestamp);
         emit ReviewStarted(code, msg.sender, State.RESERVE, State.UNDER_REVIEW);
+        ledger.syncProject(code, p.unit, State.UNDER_REVIEW);
     }
 
     /**
@@ -184,6 +189,7 @@ contract ProjectLibrary is IProjectLibrary {
         p.periodDays = periodDays;
         p.fundedAt = uint64(block.timestamp);
         emit ProjectFunded(code, msg.sender, periodDays, State.UNDER_REVIEW, State.APPROVED);
+        _sync(code, p);
     }
 
     /**
@@ -201,6 +207,7 @@ contract ProjectLibrary is IProjectLibrary {
         p.constructionStartedAt = uint64(block.timestamp);
         p.constructionDeadline = deadline;
         emit ConstructionStarted(code, msg.sender, deadline, State.APPROVED, State.UNDER_CONSTRUCTION);
+        _sync(code, p);
     }
 
     /**
@@ -277,10 +284,12 @@ contract ProjectLibrary is IProjectLibrary {
         Project storage p = _checkTransition(code, State.UNDER_CONSTRUCTION, State.OPERATION);
         if (p.commissionAppliedAt == 0) revert ProjectCommissionNotApplied(code);
         _checkPassed(p, code);
-        _wiredLedger().requireCommissionReady(code);
+        ICatalogLedger ledger = _wiredLedger();
+        ledger.requireCommissionReady(code);
         p.state = State.OPERATION;
         p.operationAt = uint64(block.timestamp);
         emit ProjectCommissioned(code, msg.sender, State.UNDER_CONSTRUCTION, State.OPERATION);
+        ledger.syncProject(code, p.unit, State.OPERATION);
     }
 
     /**
@@ -320,6 +329,7 @@ contract ProjectLibrary is IProjectLibrary {
         p.state = State.TERMINATED;
         p.terminatedAt = uint64(block.timestamp);
         emit ProjectTerminated(code, msg.sender, from, State.TERMINATED, reason);
+        _sync(code, p);
     }
 
     /**
@@ -410,15 +420,6 @@ contract ProjectLibrary is IProjectLibrary {
         return _selfEvaluationWindow(_projects[code]);
     }
 
-    /// @dev Reverts unless `account` is the active UNIT registered for `code`; returns its state.
-    /// The catalog ledger uses it so both contracts refuse with the same errors.
-    function requireActiveUnit(bytes32 code, address account) external view returns (State) {
-        _checkRole(Roles.UNIT, account);
-        Project storage p = _checkExists(code);
-        if (p.unit != account) revert ProjectNotUnit(code, account, p.unit);
-        return p.state;
-    }
-
     /// @dev The Members contract.
     function members() external view returns (address) {
         return address(_members);
@@ -491,6 +492,11 @@ contract ProjectLibrary is IProjectLibrary {
     function _wiredLedger() internal view returns (ICatalogLedger ledger) {
         ledger = _ledger;
         if (address(ledger) == address(0)) revert ProjectLedgerNotWired();
+    }
+
+    /// @dev Pushes the new state of `code` to the ledger, which keeps a mirror for cheap anchors.
+    function _sync(bytes32 code, Project storage p) internal {
+        _wiredLedger().syncProject(code, p.unit, p.state);
     }
 
     function _windowEnd(Project storage p, uint256 window) internal view returns (uint64) {

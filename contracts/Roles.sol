@@ -35,9 +35,14 @@ library Roles {
 
     /// @dev The mask bit of `role`, or 0 when `role` is not one of the eight roles.
     function maskOf(bytes32 role) internal pure returns (uint8) {
-        for (uint256 bit = 0; bit < COUNT; ++bit) {
-            if (byBit(bit) == role) return uint8(1 << bit);
-        }
+        if (role == GOVERNOR) return 1;
+        if (role == REVIEWER) return 2;
+        if (role == FUNDER) return 4;
+        if (role == CRYPTO) return 8;
+        if (role == SECTOR) return 16;
+        if (role == UNIT) return 32;
+        if (role == PLATFORM) return 64;
+        if (role == AUDITOR) return 128;
         return 0;
     }
 }

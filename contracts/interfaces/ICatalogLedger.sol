@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
+import {IMembershipObserver} from "./IMembershipObserver.sol";
 import {IProjectLibrary} from "./IProjectLibrary.sol";
 
 /**
  * @dev Catalog anchors: per project and kind (declared 申报 / acceptance 验收), an append-only list
  * of versions, each committing to the SM3 digest of the canonical document, the Merkle root of its
  * resources and the resource count. Answers the library's "is the declared catalog filed?" and
- * "is acceptance ready?".
+ * "is acceptance ready?". Refusals about the sender or the project use the library's errors
+ * (`ProjectUnauthorized`, `ProjectUnknown`, `ProjectNotUnit`), so they read the same everywhere.
  */
-interface ICatalogLedger {
+interface ICatalogLedger is IMembershipObserver {
     /// @dev 申报项目数据目录 (art. 12) and 验收项目数据目录 (art. 21).
     enum CatalogKind {
         DECLARED,
@@ -67,6 +69,16 @@ interface ICatalogLedger {
     /// @dev {anchorBatch} got no items.
     error CatalogEmptyBatch();
 
+    /// @dev Only the project library pushes project changes; `account` tried.
+    error CatalogOnlyLibrary(address account);
+
+    /// @dev Only Members pushes membership changes; `account` tried.
+    error CatalogOnlyMembers(address account);
+
+    /// @dev Members at `members` does not push membership changes to this ledger yet
+    /// (`Members.setObserver(ledger)` must run before the first project).
+    error CatalogNotObserving(address members);
+
     function anchor(
         bytes32 code,
         CatalogKind kind,
@@ -77,6 +89,8 @@ interface ICatalogLedger {
     ) external returns (bool created);
 
     function anchorBatch(AnchorInput[] calldata items) external returns (uint256 created);
+
+    function syncProject(bytes32 code, address unit, IProjectLibrary.State state) external;
 
     function isAnchored(
         bytes32 code,
@@ -103,6 +117,8 @@ interface ICatalogLedger {
     function requireAcceptanceReady(bytes32 code) external view returns (uint32 acceptanceVersion);
 
     function requireCommissionReady(bytes32 code) external view;
+
+    function activeUnitId(address account) external view returns (uint32);
 
     function members() external view returns (address);
 

@@ -25,7 +25,8 @@ interface IMembers {
         uint64 validUntilBlock;
     }
 
-    /// @dev A member as {memberOf} returns it. `roleMask` bit i is role `Roles.byBit(i)`
+    /// @dev A member as {memberOf} returns it. `id` is the admission number (1 = first admitted;
+    /// `memberByIndex(id - 1)` is the account). `roleMask` bit i is role `Roles.byBit(i)`
     /// (GOVERNOR = 1, REVIEWER = 2, FUNDER = 4, CRYPTO = 8, SECTOR = 16, UNIT = 32, PLATFORM = 64,
     /// AUDITOR = 128); `roles` lists the same ids.
     struct MemberInfo {
@@ -36,6 +37,7 @@ interface IMembers {
         uint8 roleMask;
         bytes32[] roles;
         uint256 keyCount;
+        uint32 id;
     }
 
     /// @dev A proposal as {proposal} returns it. `approvers` lists every approval given;
@@ -82,7 +84,19 @@ interface IMembers {
     /// @dev `account` was revoked at `atBlock`: its key closed, its roles removed, inactive.
     event MemberRevoked(address indexed account, uint256 atBlock);
 
+    /// @dev The membership observer was wired (once) by the deployer.
+    event ObserverSet(address indexed observer, address indexed actor);
+
     // ---------------------------------------------------------------- errors
+
+    /// @dev Only the deployer `deployer` wires the observer; `account` tried.
+    error MembersNotDeployer(address account, address deployer);
+
+    /// @dev The observer is already wired to `observer`.
+    error MembersObserverAlreadySet(address observer);
+
+    /// @dev `observer` is not a contract.
+    error MembersInvalidObserver(address observer);
 
     /// @dev Roles change only through governance: {grantRole}, {revokeRole} and {renounceRole} always revert.
     error MembersGovernanceOnly();
@@ -164,9 +178,17 @@ interface IMembers {
 
     function execute(uint256 id) external;
 
+    function setObserver(address observer) external;
+
+    function observer() external view returns (address);
+
     function hasActiveRole(bytes32 role, address account) external view returns (bool);
 
     function isActive(address account) external view returns (bool);
+
+    function activeMemberId(bytes32 role, address account) external view returns (uint32);
+
+    function memberIdOf(address account) external view returns (uint32);
 
     function keyAt(address account, uint256 blockNumber) external view returns (bytes32 x, bytes32 y);
 

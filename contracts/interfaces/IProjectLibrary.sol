@@ -263,8 +263,6 @@ interface IProjectLibrary {
 
     function selfEvaluationWindow(bytes32 code) external view returns (uint64 opensAt, uint64 closesAt);
 
-    function requireActiveUnit(bytes32 code, address account) external view returns (State);
-
     function members() external view returns (address);
 
     function catalogLedger() external view returns (address);
