@@ -4,19 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from chain_client.bootstrap import dev_bootstrap
-from chain_client.ledger import TxResult
 from chain_client.types import CatalogKind, ProposalKind, Role, State, encode_code
 from mulu.errors import InvalidInput
 
 from ._context import console, emit, options
-from ._session import Session, read_file, read_password, store_document
+
+if TYPE_CHECKING:
+    from chain_client.ledger import TxResult
+
+    from ._session import Session
 
 __all__ = ["register"]
+
+
+# web3 and eth-account take seconds to import: load them only when a chain command runs, so
+# `mulu sm3` and `mulu catalog hash` start fast.
+def _session(ctx: typer.Context) -> Session:
+    from ._session import Session
+
+    return Session(ctx)
+
+
+def read_file(path: Path) -> bytes:
+    from ._session import read_file as _read
+
+    return _read(path)
+
+
+def read_password(**kwargs: Any) -> bytes:
+    from ._session import read_password as _read
+
+    return _read(**kwargs)
+
+
+def store_document(home: Path, data: bytes, suffix: str = "") -> tuple[bytes, Path]:
+    from ._session import store_document as _store
+
+    return _store(home, data, suffix)
+
 
 node_app = typer.Typer(help="Run the local chain node (anvil) of this home.", no_args_is_help=True)
 dev_app = typer.Typer(help="Local development helpers (local node only).", no_args_is_help=True)
@@ -74,14 +103,14 @@ def node_start(
     ] = None,
 ) -> None:
     """Start the local anvil node; its state lives in $MULU_HOME/chain and survives kill -9."""
-    info = Session(ctx).node.start(port=port, block_time=block_time)
+    info = _session(ctx).node.start(port=port, block_time=block_time)
     emit(ctx, info.to_json(), lambda: console.print(f"node running: {info.url} (pid {info.pid})"))
 
 
 @node_app.command("stop")
 def node_stop(ctx: typer.Context) -> None:
     """Stop the local node gracefully (its state is saved)."""
-    stopped = Session(ctx).node.stop()
+    stopped = _session(ctx).node.stop()
     emit(
         ctx,
         {"stopped": stopped},
@@ -92,7 +121,7 @@ def node_stop(ctx: typer.Context) -> None:
 @node_app.command("status")
 def node_status(ctx: typer.Context) -> None:
     """Is the local node running, at which block, and is the ledger deployed?"""
-    session = Session(ctx)
+    session = _session(ctx)
     info = session.node.info()
     data: dict[str, Any] = {"running": info is not None, "node": info.to_json() if info else None}
     if info is not None:
@@ -128,10 +157,12 @@ def dev_bootstrap_cmd(ctx: typer.Context) -> None:
     Identities: eitb drc finance (governors, threshold 2), crypto sector unit1 unit2 platform
     auditor. Password: $MULU_DEV_PASSWORD or a prompt. Running it again changes nothing.
     """
-    session = Session(ctx)
+    session = _session(ctx)
     if not session.is_local:
         raise InvalidInput("dev bootstrap works on the local node only (start it: mulu node start)")
     password = read_password(dev=True, confirm=not session.identities.names())
+    from chain_client.bootstrap import dev_bootstrap
+
     quiet = options(ctx).json
     report = dev_bootstrap(
         session.chain, session.home, password, progress=(lambda m: None) if quiet else console.print
@@ -160,7 +191,7 @@ def dev_advance_time(
     days: Annotated[float, typer.Argument(help="Days to move block time forward.")],
 ) -> None:
     """Move the local chain's block time forward (local node only)."""
-    session = Session(ctx)
+    session = _session(ctx)
     if not session.is_local:
         raise InvalidInput("advance-time works on the local node only")
     if days < 0:
@@ -199,7 +230,7 @@ def _member_json(session: Session, account: str) -> dict[str, Any]:
 @member_app.command("list")
 def member_list(ctx: typer.Context) -> None:
     """Every member: organisation, roles, active flag and SM2 key history."""
-    session = Session(ctx)
+    session = _session(ctx)
     members = [_member_json(session, a) for a in session.ledger.member_accounts()]
 
     def human() -> None:
@@ -217,7 +248,7 @@ def member_show(
     ctx: typer.Context, who: Annotated[str, typer.Argument(help="Identity name or 0x address.")]
 ) -> None:
     """One member with its key history."""
-    session = Session(ctx)
+    session = _session(ctx)
     emit(ctx, _member_json(session, session.resolve_account(who)))
 
 
@@ -241,7 +272,7 @@ def member_propose(
     ] = "",
 ) -> None:
     """Propose a membership change (a GOVERNOR signs; its approval counts)."""
-    session = Session(ctx)
+    session = _session(ctx)
     try:
         proposal_kind = ProposalKind[kind.upper().replace("-", "_")]
     except KeyError:
@@ -275,7 +306,7 @@ def member_approve(
     ctx: typer.Context, proposal_id: Annotated[int, typer.Argument(help="Proposal id.")]
 ) -> None:
     """Approve a proposal (a GOVERNOR signs)."""
-    session = Session(ctx)
+    session = _session(ctx)
     if not options(ctx).identity:
         raise InvalidInput("say which governor approves with --as NAME")
     _tx_out(
@@ -290,7 +321,7 @@ def member_execute(
     ctx: typer.Context, proposal_id: Annotated[int, typer.Argument(help="Proposal id.")]
 ) -> None:
     """Execute a proposal that has enough approvals (a GOVERNOR signs)."""
-    session = Session(ctx)
+    session = _session(ctx)
     if not options(ctx).identity:
         raise InvalidInput("say which governor executes with --as NAME")
     _tx_out(
@@ -343,7 +374,7 @@ def project_create(
     unit: Annotated[str, typer.Option(help="The owning unit: identity name or 0x address.")],
 ) -> None:
     """Admit a project to the library as 储备 RESERVE (a REVIEWER signs)."""
-    session = Session(ctx)
+    session = _session(ctx)
     result = session.ledger.create_project(
         session.signer(Role.REVIEWER), code, session.resolve_account(unit), name
     )
@@ -357,7 +388,7 @@ def project_status(
     ctx: typer.Context, code: Annotated[str, typer.Argument(help="Project code.")]
 ) -> None:
     """The project's state, unit, timestamps and deadlines, as the chain has them."""
-    session = Session(ctx)
+    session = _session(ctx)
     data = project_json(session, code)
 
     def human() -> None:
@@ -376,7 +407,7 @@ def project_history(
     ctx: typer.Context, code: Annotated[str, typer.Argument(help="Project code.")]
 ) -> None:
     """Every event of the project (transitions and catalog anchors), oldest first."""
-    session = Session(ctx)
+    session = _session(ctx)
     events = session.ledger.history(code)
 
     def human() -> None:
@@ -394,7 +425,7 @@ def _step(
     ctx: typer.Context, code: str, what: str, method: str, role: Role | None, *args: Any
 ) -> None:
     encode_code(code)  # bad input is refused before anything else happens
-    session = Session(ctx)
+    session = _session(ctx)
     signer = session.signer(role, unit_of=None if role else code)
     result: TxResult = getattr(session.ledger, method)(signer, code, *args)
     _tx_out(
@@ -516,7 +547,7 @@ def project_change(
     evidence: Annotated[Path, typer.Option(help="The evidence document (e.g. the catalog diff).")],
 ) -> None:
     """Record a change (art. 16): the UNIT files one of at most 15%; above that the REVIEWER approves."""
-    session = Session(ctx)
+    session = _session(ctx)
     digest = _document(ctx, evidence)
     if options(ctx).identity:
         signer = session.signer()
@@ -537,7 +568,7 @@ def catalog_anchor(
     """Anchor a catalog version on chain (the project's UNIT) and keep the document by digest."""
     import catalog
 
-    session = Session(ctx)
+    session = _session(ctx)
     doc = catalog.load_catalog(read_file(file))
     kind = CatalogKind.parse(str(doc.kind.value if hasattr(doc.kind, "value") else doc.kind))
     code = str(doc.project_code)
