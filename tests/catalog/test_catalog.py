@@ -223,3 +223,41 @@ def test_very_deep_nesting_is_refused_without_traceback() -> None:
     raw = b"[" * 200_000 + b"]" * 200_000
     with pytest.raises(CatalogInvalid, match=r"nested too deeply \(more than 32 levels\)"):
         load_catalog(raw)
+
+
+def _scalar_paths(value: object, path: tuple = ()) -> list[tuple]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _scalar_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _scalar_paths(v, (*path, i))]
+    return [path]
+
+
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=10)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(_scalar_paths(BASE)), ANY_JSON)
+def test_any_value_change_changes_the_canonical_digest(path: tuple, value: object) -> None:
+    """Whatever scalar is replaced, by whatever JSON value, the canonical bytes change (checked
+    on the canonical form itself, valid or not)."""
+    import sm_crypto
+
+    doc = clone(BASE)
+    target = doc
+    for part in path[:-1]:
+        target = target[part]
+    old = target[path[-1]]
+    if rfc8785.dumps(old) == rfc8785.dumps(value):  # the same JSON value (e.g. 1 and 1.0)
+        return
+    target[path[-1]] = value
+    try:
+        canonical = catalog.canonicalize(doc)
+    except CatalogInvalid:  # e.g. a lone surrogate in generated text: not JSON text at all
+        return
+    assert sm_crypto.sm3(canonical) != BASE_DIGEST
