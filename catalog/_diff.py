@@ -298,8 +298,13 @@ def _short(value: Any) -> str:
 
 
 def verify_diff(diff: CatalogDiff | Mapping[str, Any], old_root: bytes, new_root: bytes,
-                *, hasher: Hasher | None = None) -> None:
-    """Check a diff against the two anchored roots; ``None`` or raise.
+                *, hasher: Hasher | None = None, old_count: int | None = None,
+                new_count: int | None = None) -> None:
+    """Check a diff against the two anchored roots (and resource counts, when known); ``None``
+    or raise.
+
+    The sides' ``kind``, ``version`` and ``digest`` and the ``project_code`` are informative: the
+    diff cannot prove them; look them up with the roots in the ledger's anchor records.
 
     Raises :class:`RootMismatch` when the diff is about other roots, :class:`DiffInvalid` when
     a proof fails, a resource is missing or repeated, or any claimed list, count, field change
@@ -310,3 +315,7 @@ def verify_diff(diff: CatalogDiff | Mapping[str, Any], old_root: bytes, new_root
         raise RootMismatch(old_root, checked.old_root, what="old root")
     if checked.new_root != new_root:
         raise RootMismatch(new_root, checked.new_root, what="new root")
+    for name, want in (("old", old_count), ("new", new_count)):
+        got = checked.data[name]["resource_count"]
+        if want is not None and got != want:
+            raise _fail(f"{name}.resource_count is {got}, the anchored count is {want}")

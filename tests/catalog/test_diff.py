@@ -58,7 +58,9 @@ def test_digest_is_sm3_of_canonical_json_and_survives_a_round_trip() -> None:
 
 def test_verify_diff_accepts_the_honest_diff() -> None:
     verify_diff(_json(), DECLARED.merkle_root, ACCEPTANCE.merkle_root)
-    verify_diff(DIFF, DECLARED.merkle_root, ACCEPTANCE.merkle_root)
+    verify_diff(DIFF, DECLARED.merkle_root, ACCEPTANCE.merkle_root, old_count=28, new_count=29)
+    with pytest.raises(DiffInvalid, match="new.resource_count is 29, the anchored count is 30"):
+        verify_diff(DIFF, DECLARED.merkle_root, ACCEPTANCE.merkle_root, new_count=30)
 
 
 def test_wrong_roots_raise_root_mismatch() -> None:
