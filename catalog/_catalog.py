@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import cached_property
 from typing import Any
@@ -176,7 +177,7 @@ class Catalog:
         """Inclusion proof of one resource (its leaf bytes included) in :attr:`merkle_root`."""
         index = self.index_of(resource_code)
         proof = self.tree.inclusion_proof(index, leaf=self.leaves[index])
-        return InclusionProof(**{**proof.__dict__, "resource_code": resource_code})
+        return dataclasses.replace(proof, resource_code=resource_code)
 
     def summary(self) -> dict[str, Any]:
         return {
