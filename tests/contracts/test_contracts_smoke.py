@@ -364,6 +364,29 @@ def test_commission_too_late(world: dict[str, Any]) -> None:
     assert chain.now() > deadline
 
 
+def test_anchor_batch(world: dict[str, Any]) -> None:
+    chain, lib, led = world["chain"], world["library"], world["ledger"]
+    rev, unit = world["reviewer"], world["unit"]
+    codes = [code_of(f"BJ-B{i}-{secrets.token_hex(4)}") for i in range(5)]
+    for code in codes:
+        chain.send(lib.functions.createProject(code, unit, "batch"), rev)
+    # five projects, version 1 each, in one transaction
+    items = [(code, DECLARED, 1, digest(), digest(), 100) for code in codes]
+    receipt = chain.send(led.functions.anchorBatch(items), unit)
+    GAS["anchorBatch 5 projects, per catalog"] = receipt.gasUsed // 5
+    assert len(receipt.logs) == 5
+    # ten versions of one project in one transaction
+    items = [(codes[0], DECLARED, v, digest(), digest(), 100) for v in range(2, 12)]
+    receipt = chain.send(led.functions.anchorBatch(items), unit)
+    GAS["anchorBatch 10 versions, per catalog"] = receipt.gasUsed // 10
+    assert led.functions.latest(codes[0], DECLARED).call()[:2] == [11, 100]
+    # atomic: one bad item (a gap) refuses the whole batch
+    bad = [(codes[1], DECLARED, 2, digest(), digest(), 1), (codes[2], DECLARED, 3, digest(), digest(), 1)]
+    expect_revert("CatalogVersionGap", led.functions.anchorBatch(bad), unit, args=(codes[2], DECLARED, 2, 3))
+    assert led.functions.latest(codes[1], DECLARED).call()[0] == 1
+    expect_revert("CatalogEmptyBatch", led.functions.anchorBatch([]), unit)
+
+
 def test_print_gas() -> None:
     for label, gas in GAS.items():
         print(f"{label:40s} {gas:>9,d}")
