@@ -101,6 +101,8 @@ def deploy_ledger(
     library = chain.deploy(deployer, "ProjectLibrary", members.address)
     ledger = chain.deploy(deployer, "CatalogLedger", members.address, library.address)
     chain.transact(deployer, library.functions.setCatalogLedger(ledger.address))
+    # the catalog ledger keeps its own view of active units, pushed by Members (cheaper anchors)
+    chain.transact(deployer, members.functions.setObserver(ledger.address))
     return Deployment(
         chain_id=chain.chain_id,
         addresses={
