@@ -69,24 +69,19 @@ def _check(document: Any) -> None:
     raise CatalogInvalid((json_path(relative_parts(p)), m) for p, m in outcome)  # pragma: no cover
 
 
-def _whitespace(data: bytes) -> int:
-    return data.count(b" ") + data.count(b"\n") + data.count(b"\r") + data.count(b"\t")
-
-
 def _same_members(data: bytes, canonical: bytes) -> bool:
     """True when ``data`` provably holds no duplicate key, given the canonical bytes of what a
     last-key-wins parser made of it.
 
-    Without any backslash in ``data``, every string is written exactly as JCS writes it (JSON
-    forbids raw control characters), and in a valid catalog every number is an integer, which
-    JSON writes one way (``-0`` aside, which just fails this test). So the non-whitespace bytes
-    of ``data`` and ``canonical`` are a permutation of each other, unless a duplicate member was
-    dropped, which makes ``canonical`` shorter. When this returns False the caller uses the
-    exact parser, which finds (and names) any duplicate.
+    Without any backslash in ``data``, every string in it is written exactly as JCS writes it
+    (no escapes, and JSON forbids raw control characters), so the colons inside strings are the
+    same in both texts; every other colon separates one object member. A dropped duplicate
+    member therefore leaves ``canonical`` with fewer colons. When this returns False the caller
+    uses the exact parser, which finds (and names) any duplicate.
     """
     if b"\\" in data:
         return False
-    return len(data) - _whitespace(data) == len(canonical) - canonical.count(b" ")
+    return data.count(b":") == canonical.count(b":")
 
 
 def _canonical(document: dict[str, Any], leaves: list[bytes]) -> bytes:

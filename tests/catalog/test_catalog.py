@@ -261,3 +261,20 @@ def test_any_value_change_changes_the_canonical_digest(path: tuple, value: objec
     except CatalogInvalid:  # e.g. a lone surrogate in generated text: not JSON text at all
         return
     assert sm_crypto.sm3(canonical) != BASE_DIGEST
+
+
+@pytest.mark.parametrize("dup", ['"kind": "declared", "kind": "declared"',
+                                 '"kind": "acceptance", "kind": "declared"'])
+def test_duplicate_key_caught_even_when_the_last_value_makes_a_valid_document(dup: str) -> None:
+    raw = dumps(document()).replace(b'"kind": "declared"', dup.encode())
+    assert b"\\" not in raw  # the fast path's territory
+    with pytest.raises(CatalogInvalid, match="duplicate key 'kind'") as info:
+        load_catalog(raw)
+    assert info.value.problems[0][0] == "$.kind"
+
+
+def test_duplicate_key_deep_inside_a_valid_document() -> None:
+    raw = dumps(document()).replace(b'"length": 18', b'"length": 18, "length": 19', 1)
+    with pytest.raises(CatalogInvalid, match="duplicate key 'length'") as info:
+        load_catalog(raw)
+    assert info.value.problems[0][0] == "$.resources[0].items[0].length"
