@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IMembers} from "./interfaces/IMembers.sol";
 import {IMembershipObserver} from "./interfaces/IMembershipObserver.sol";
+import {MemberKeys} from "./MemberKeys.sol";
 import {Roles} from "./Roles.sol";
 
 /**
@@ -17,6 +18,8 @@ import {Roles} from "./Roles.sol";
  * pushed to one {IMembershipObserver} wired at deploy (the catalog ledger's cache).
  */
 contract Members is AccessControl, IMembers {
+    using MemberKeys for Key[];
+
     bytes32 public constant GOVERNOR_ROLE = Roles.GOVERNOR;
     bytes32 public constant REVIEWER_ROLE = Roles.REVIEWER;
     bytes32 public constant FUNDER_ROLE = Roles.FUNDER;
@@ -25,11 +28,6 @@ contract Members is AccessControl, IMembers {
     bytes32 public constant UNIT_ROLE = Roles.UNIT;
     bytes32 public constant PLATFORM_ROLE = Roles.PLATFORM;
     bytes32 public constant AUDITOR_ROLE = Roles.AUDITOR;
-
-    // SM2 recommended curve (GB/T 32918.5): y^2 = x^3 + a x + b over F_p, a = p - 3.
-    uint256 private constant _P = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF;
-    uint256 private constant _A = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC;
-    uint256 private constant _B = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93;
 
     struct Member {
         // slot 0 (22 of 32 bytes): everything hasActiveRole / activeMemberId read, in one SLOAD
@@ -80,7 +78,7 @@ contract Members is AccessControl, IMembers {
         roles[0] = Roles.GOVERNOR;
         for (uint256 i = 0; i < governors.length; ++i) {
             _checkAdmission(governors[i], names[i]);
-            (bytes32 x, bytes32 y) = _parseKey(sm2Keys[i]);
+            (bytes32 x, bytes32 y) = MemberKeys.parse(sm2Keys[i]);
             _admit(governors[i], names[i], roles, x, y);
         }
     }
@@ -172,7 +170,7 @@ contract Members is AccessControl, IMembers {
         p.executedAtBlock = uint64(block.number);
         emit ProposalExecuted(id, p.kind, p.account, msg.sender);
         if (p.kind == ProposalKind.ADMIT) {
-            (bytes32 x, bytes32 y) = _parseKey(p.sm2Key);
+            (bytes32 x, bytes32 y) = MemberKeys.parse(p.sm2Key);
             _admit(p.account, p.name, p.roles, x, y);
         } else if (p.kind == ProposalKind.SET_ROLES) {
             _setRoles(p.account, p.roles);
@@ -183,35 +181,20 @@ contract Members is AccessControl, IMembers {
         }
     }
 
-    /**
-     * @dev Always reverts: roles change only through {propose}/{execute}.
-     *
-     * Requirements: none can be met.
-     *
-     * Emits nothing.
-     */
+    /// @dev Always reverts with {MembersGovernanceOnly}: roles change only through {propose}/{execute}.
+    /// Requirements: none can be met. Emits nothing.
     function grantRole(bytes32, address) public pure override {
         revert MembersGovernanceOnly();
     }
 
-    /**
-     * @dev Always reverts: roles change only through {propose}/{execute}.
-     *
-     * Requirements: none can be met.
-     *
-     * Emits nothing.
-     */
+    /// @dev Always reverts with {MembersGovernanceOnly}: roles change only through {propose}/{execute}.
+    /// Requirements: none can be met. Emits nothing.
     function revokeRole(bytes32, address) public pure override {
         revert MembersGovernanceOnly();
     }
 
-    /**
-     * @dev Always reverts: a member leaves through a REVOKE or SET_ROLES proposal.
-     *
-     * Requirements: none can be met.
-     *
-     * Emits nothing.
-     */
+    /// @dev Always reverts with {MembersGovernanceOnly}: a member leaves through a REVOKE or SET_ROLES proposal.
+    /// Requirements: none can be met. Emits nothing.
     function renounceRole(bytes32, address) public pure override {
         revert MembersGovernanceOnly();
     }
@@ -256,14 +239,9 @@ contract Members is AccessControl, IMembers {
      * Reverts with {MembersNoKeyAt} when there is none (before admission, after revocation).
      */
     function keyAt(address account, uint256 blockNumber) external view returns (bytes32 x, bytes32 y) {
-        Key[] storage keys = _members[account].keys;
-        for (uint256 i = keys.length; i > 0; --i) {
-            Key storage k = keys[i - 1];
-            if (k.validFromBlock <= blockNumber && (k.validUntilBlock == 0 || blockNumber < k.validUntilBlock)) {
-                return (k.x, k.y);
-            }
-        }
-        revert MembersNoKeyAt(account, blockNumber);
+        bool found;
+        (found, x, y) = _members[account].keys.at(blockNumber);
+        if (!found) revert MembersNoKeyAt(account, blockNumber);
     }
 
     /// @dev Number of SM2 keys `account` ever had.
@@ -359,7 +337,7 @@ contract Members is AccessControl, IMembers {
         if (kind == ProposalKind.ADMIT) {
             _checkAdmission(account, p.name);
             _roleMask(p.roles);
-            _parseKey(p.sm2Key);
+            MemberKeys.parse(p.sm2Key);
             return;
         }
         _checkActiveMember(account);
@@ -369,10 +347,8 @@ contract Members is AccessControl, IMembers {
             if (_roleMask(p.roles) & 1 == 0) _checkGovernorLoss(account);
         } else if (kind == ProposalKind.ROTATE_KEY) {
             if (p.roles.length != 0) revert MembersUnexpectedPayload(kind);
-            (bytes32 x, bytes32 y) = _parseKey(p.sm2Key);
-            Key[] storage keys = _members[account].keys;
-            Key storage current = keys[keys.length - 1];
-            if (current.x == x && current.y == y) revert MembersKeyUnchanged(account);
+            (bytes32 x, bytes32 y) = MemberKeys.parse(p.sm2Key);
+            if (_members[account].keys.isCurrent(x, y)) revert MembersKeyUnchanged(account);
         } else {
             if (p.roles.length != 0 || p.sm2Key.length != 0) revert MembersUnexpectedPayload(kind);
             _checkGovernorLoss(account);
@@ -397,20 +373,6 @@ contract Members is AccessControl, IMembers {
         }
     }
 
-    /// @dev Splits a 64-byte `x || y` key and checks it is an affine point of the SM2 curve.
-    function _parseKey(bytes memory key) internal pure returns (bytes32 x, bytes32 y) {
-        if (key.length != 64) revert MembersInvalidKeyLength(key.length);
-        assembly ("memory-safe") {
-            x := mload(add(key, 32))
-            y := mload(add(key, 64))
-        }
-        uint256 px = uint256(x);
-        uint256 py = uint256(y);
-        if (px >= _P || py >= _P) revert MembersKeyNotOnCurve(x, y);
-        uint256 rhs = addmod(addmod(mulmod(mulmod(px, px, _P), px, _P), mulmod(_A, px, _P), _P), _B, _P);
-        if (mulmod(py, py, _P) != rhs) revert MembersKeyNotOnCurve(x, y);
-    }
-
     function _proposal(uint256 id) internal view returns (Proposal storage) {
         if (id == 0 || id > _proposals.length) revert MembersUnknownProposal(id);
         return _proposals[id - 1];
@@ -430,7 +392,7 @@ contract Members is AccessControl, IMembers {
         m.active = true;
         m.admittedAtBlock = uint64(block.number);
         m.name = name;
-        m.keys.push(Key({x: x, y: y, validFromBlock: uint64(block.number), validUntilBlock: 0}));
+        m.keys.open(x, y);
         _accounts.push(account);
         m.id = uint32(_accounts.length);
         for (uint256 i = 0; i < roles.length; ++i) {
@@ -451,11 +413,11 @@ contract Members is AccessControl, IMembers {
     }
 
     function _rotateKey(address account, bytes memory key) internal {
-        (bytes32 x, bytes32 y) = _parseKey(key);
+        (bytes32 x, bytes32 y) = MemberKeys.parse(key);
         Key[] storage keys = _members[account].keys;
-        keys[keys.length - 1].validUntilBlock = uint64(block.number);
-        keys.push(Key({x: x, y: y, validFromBlock: uint64(block.number), validUntilBlock: 0}));
-        emit MemberKeyRotated(account, keys.length - 1, x, y, block.number);
+        keys.closeCurrent();
+        uint256 index = keys.open(x, y);
+        emit MemberKeyRotated(account, index, x, y, block.number);
     }
 
     function _revoke(address account) internal {
@@ -465,7 +427,7 @@ contract Members is AccessControl, IMembers {
         }
         m.active = false;
         m.revokedAtBlock = uint64(block.number);
-        m.keys[m.keys.length - 1].validUntilBlock = uint64(block.number);
+        m.keys.closeCurrent();
         emit MemberRevoked(account, block.number);
         _notify(account);
     }

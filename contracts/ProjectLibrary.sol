@@ -390,11 +390,17 @@ contract ProjectLibrary is IProjectLibrary {
      * acceptance / termination, when reports stopped) without a report is missed; `nextDueAt` is
      * the end of the earliest window still open that lacks a report (0 when reports are not due).
      */
-    function progressStatus(bytes32 code) external view returns (uint64 nextDueAt, uint32 missedQuarters, bool overdue) {
+    function progressStatus(bytes32 code)
+        external
+        view
+        returns (uint64 nextDueAt, uint32 missedQuarters, bool overdue)
+    {
         Project storage p = _projects[code];
         if (p.constructionStartedAt == 0) return (0, 0, false);
         bool due = p.state == State.UNDER_CONSTRUCTION && p.acceptedAt == 0;
-        uint256 end = p.acceptedAt != 0 ? p.acceptedAt : (p.state == State.TERMINATED ? p.terminatedAt : block.timestamp);
+        uint256 end = block.timestamp;
+        if (p.acceptedAt != 0) end = p.acceptedAt;
+        else if (p.state == State.TERMINATED) end = p.terminatedAt;
         uint256 ended = (end - p.constructionStartedAt) / QUARTER; // windows 0 .. ended-1 are over
         bool currentReported = p.lastReportWindow == ended + 1;
         uint256 reportedEnded = p.progressReports - (currentReported ? 1 : 0);
@@ -467,7 +473,11 @@ contract ProjectLibrary is IProjectLibrary {
         if (p.acceptedAt != 0) revert ProjectAlreadyAccepted(code, p.acceptedAt);
     }
 
-    function _checkChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest) internal view returns (Project storage p) {
+    function _checkChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest)
+        internal
+        view
+        returns (Project storage p)
+    {
         if (ratioBp > MAX_BP) revert ProjectInvalidRatio(ratioBp);
         _checkDigest(evidenceDigest);
         p = _checkExists(code);

@@ -82,7 +82,11 @@ interface IProjectLibrary {
 
     /// @dev Acceptance (验收) passed against acceptance catalog `catalogVersion` (art. 21).
     event ProjectAccepted(
-        bytes32 indexed code, address indexed actor, uint32 catalogVersion, uint64 warrantyEndsAt, uint64 commissionDeadline
+        bytes32 indexed code,
+        address indexed actor,
+        uint32 catalogVersion,
+        uint64 warrantyEndsAt,
+        uint64 commissionDeadline
     );
 
     /// @dev The unit applied for the commissioning review (art. 23).

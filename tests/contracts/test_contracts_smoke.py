@@ -387,6 +387,33 @@ def test_anchor_batch(world: dict[str, Any]) -> None:
     expect_revert("CatalogEmptyBatch", led.functions.anchorBatch([]), unit)
 
 
+def test_unit_role_change_reaches_the_ledger(world: dict[str, Any]) -> None:
+    chain, members, lib, led, gov = (world[k] for k in ("chain", "members", "library", "ledger", "gov"))
+    unit3 = world["unit3"]
+    code = code_of(f"BJ-S-{secrets.token_hex(4)}")
+    chain.send(lib.functions.createProject(code, unit3, "roles"), world["reviewer"])
+    chain.send(led.functions.anchor(code, DECLARED, 1, digest(), digest(), 1), unit3)
+
+    def set_roles(roles: list[bytes]) -> None:
+        pid = members.functions.proposalCount().call() + 1
+        chain.send(members.functions.propose(SET_ROLES, unit3, "", roles, b""), gov[0])
+        chain.send(members.functions.approve(pid), gov[1])
+        chain.send(members.functions.execute(pid), gov[0])
+
+    set_roles([role("AUDITOR")])
+    assert led.functions.activeUnitId(unit3).call() == 0
+    expect_revert("ProjectUnauthorized", led.functions.anchor(code, DECLARED, 2, digest(), digest(), 1), unit3,
+                  args=(unit3, role("UNIT")))
+    expect_revert("ProjectUnauthorized", lib.functions.fileChange(code, 1, digest()), unit3)
+    set_roles([role("UNIT"), role("AUDITOR")])
+    assert led.functions.activeUnitId(unit3).call() == members.functions.memberIdOf(unit3).call()
+    chain.send(led.functions.anchor(code, DECLARED, 2, digest(), digest(), 1), unit3)
+    # only Members and the library push into the ledger
+    expect_revert("CatalogOnlyMembers", led.functions.membershipChanged(unit3, 1, True, 32), unit3,
+                  args=(unit3,))
+    expect_revert("CatalogOnlyLibrary", led.functions.syncProject(code, unit3, TERMINATED), unit3, args=(unit3,))
+
+
 def test_print_gas() -> None:
     for label, gas in GAS.items():
         print(f"{label:40s} {gas:>9,d}")
