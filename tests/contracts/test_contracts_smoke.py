@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import json
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,12 +109,16 @@ class Chain:
     def deploy(self, name: str, sender: str, *args: Any) -> Any:
         art = _artifact(name)
         factory = self.w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-        receipt = self.w3.eth.wait_for_transaction_receipt(factory.constructor(*args).transact({"from": sender}))
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            factory.constructor(*args).transact({"from": sender})
+        )
         GAS[f"deploy {name}"] = receipt.gasUsed
         return self.w3.eth.contract(address=receipt.contractAddress, abi=art["abi"])
 
     def send(self, fn: Any, sender: str, label: str | None = None) -> Any:
-        receipt = self.w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender, "gas": 3_000_000}))
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            fn.transact({"from": sender, "gas": 3_000_000})
+        )
         assert receipt.status == 1
         if label:
             GAS[label] = receipt.gasUsed
@@ -170,24 +173,48 @@ def world() -> dict[str, Any]:
     chain = Chain()
     acc = chain.accounts
     governors = acc[0:3]
-    names = {"reviewer": acc[3], "crypto": acc[4], "funder": acc[5], "unit": acc[6], "unit2": acc[7], "unit3": acc[9]}
+    names = {
+        "reviewer": acc[3],
+        "crypto": acc[4],
+        "funder": acc[5],
+        "unit": acc[6],
+        "unit2": acc[7],
+        "unit3": acc[9],
+    }
     outsider = acc[8]
     members = chain.deploy(
-        "Members", acc[0], governors, ["EITB", "DRC", "Finance"], [sm2_public_key() for _ in governors], 2
+        "Members",
+        acc[0],
+        governors,
+        ["EITB", "DRC", "Finance"],
+        [sm2_public_key() for _ in governors],
+        2,
     )
     library = chain.deploy("ProjectLibrary", acc[0], members.address)
     ledger = chain.deploy("CatalogLedger", acc[0], members.address, library.address)
     # the library refuses to run ledger-dependent steps before wiring
     chain.send(library.functions.setCatalogLedger(ledger.address), acc[0], "setCatalogLedger")
-    expect_revert("ProjectLedgerAlreadyWired", library.functions.setCatalogLedger(ledger.address), acc[0])
+    expect_revert(
+        "ProjectLedgerAlreadyWired", library.functions.setCatalogLedger(ledger.address), acc[0]
+    )
 
-    roles = {"reviewer": "REVIEWER", "crypto": "CRYPTO", "funder": "FUNDER", "unit": "UNIT", "unit2": "UNIT", "unit3": "UNIT"}
+    roles = {
+        "reviewer": "REVIEWER",
+        "crypto": "CRYPTO",
+        "funder": "FUNDER",
+        "unit": "UNIT",
+        "unit2": "UNIT",
+        "unit3": "UNIT",
+    }
     for who, r in roles.items():
         fn = members.functions.propose(ADMIT, names[who], who, [role(r)], sm2_public_key())
         pid = fn.call({"from": governors[0]})
         chain.send(fn, governors[0], "propose ADMIT")
         expect_revert(
-            "MembersNotEnoughApprovals", members.functions.execute(pid), governors[1], args=(pid, 1, 2)
+            "MembersNotEnoughApprovals",
+            members.functions.execute(pid),
+            governors[1],
+            args=(pid, 1, 2),
         )
         chain.send(members.functions.approve(pid), governors[1], "approve")
         chain.send(members.functions.execute(pid), governors[2], "execute ADMIT")
@@ -197,25 +224,62 @@ def world() -> dict[str, Any]:
     create = library.functions.createProject(code_of("BJ-EARLY"), names["unit"], "early")
     expect_revert("CatalogNotObserving", create, names["reviewer"], args=(members.address,))
     chain.send(members.functions.setObserver(ledger.address), acc[0], "setObserver")
-    expect_revert("MembersObserverAlreadySet", members.functions.setObserver(ledger.address), acc[0])
-    return {"chain": chain, "members": members, "library": library, "ledger": ledger,
-            "gov": governors, "outsider": outsider, **names}
+    expect_revert(
+        "MembersObserverAlreadySet", members.functions.setObserver(ledger.address), acc[0]
+    )
+    return {
+        "chain": chain,
+        "members": members,
+        "library": library,
+        "ledger": ledger,
+        "gov": governors,
+        "outsider": outsider,
+        **names,
+    }
 
 
 def test_governance_refusals(world: dict[str, Any]) -> None:
     members, gov, outsider = world["members"], world["gov"], world["outsider"]
     key = sm2_public_key()
     bad = key[:63] + bytes([key[63] ^ 1])
-    expect_revert("MembersKeyNotOnCurve", members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], bad), gov[0])
-    expect_revert("MembersInvalidKeyLength", members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], key[:33]), gov[0])
-    expect_revert("MembersUnauthorized", members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], key), outsider,
-                  args=(outsider, role("GOVERNOR")))
-    expect_revert("MembersUnauthorized", members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], key), world["reviewer"])
-    expect_revert("MembersAlreadyMember", members.functions.propose(ADMIT, world["unit"], "X", [role("UNIT")], key), gov[0])
-    expect_revert("MembersUnknownRole", members.functions.propose(ADMIT, outsider, "X", [keccak(text="x")], key), gov[0])
-    expect_revert("MembersNotActive", members.functions.propose(REVOKE, outsider, "", [], b""), gov[0])
+    expect_revert(
+        "MembersKeyNotOnCurve",
+        members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], bad),
+        gov[0],
+    )
+    expect_revert(
+        "MembersInvalidKeyLength",
+        members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], key[:33]),
+        gov[0],
+    )
+    expect_revert(
+        "MembersUnauthorized",
+        members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], key),
+        outsider,
+        args=(outsider, role("GOVERNOR")),
+    )
+    expect_revert(
+        "MembersUnauthorized",
+        members.functions.propose(ADMIT, outsider, "X", [role("UNIT")], key),
+        world["reviewer"],
+    )
+    expect_revert(
+        "MembersAlreadyMember",
+        members.functions.propose(ADMIT, world["unit"], "X", [role("UNIT")], key),
+        gov[0],
+    )
+    expect_revert(
+        "MembersUnknownRole",
+        members.functions.propose(ADMIT, outsider, "X", [keccak(text="x")], key),
+        gov[0],
+    )
+    expect_revert(
+        "MembersNotActive", members.functions.propose(REVOKE, outsider, "", [], b""), gov[0]
+    )
     for fn in ("grantRole", "revokeRole", "renounceRole"):
-        expect_revert("MembersGovernanceOnly", getattr(members.functions, fn)(role("UNIT"), outsider), gov[0])
+        expect_revert(
+            "MembersGovernanceOnly", getattr(members.functions, fn)(role("UNIT"), outsider), gov[0]
+        )
 
 
 def test_key_rotation_and_revocation(world: dict[str, Any]) -> None:
@@ -224,7 +288,11 @@ def test_key_rotation_and_revocation(world: dict[str, Any]) -> None:
     code = code_of(f"BJ-R-{secrets.token_hex(4)}")
     chain.send(world["library"].functions.createProject(code, unit2, "rotated"), world["reviewer"])
     chain.send(ledger.functions.anchor(code, DECLARED, 1, digest(), digest(), 2), unit2)
-    assert ledger.functions.activeUnitId(unit2).call() == members.functions.memberIdOf(unit2).call() > 0
+    assert (
+        ledger.functions.activeUnitId(unit2).call()
+        == members.functions.memberIdOf(unit2).call()
+        > 0
+    )
     old = members.functions.keyByIndex(unit2, 0).call()
     new_key = sm2_public_key()
     pid = members.functions.proposalCount().call() + 1
@@ -238,30 +306,52 @@ def test_key_rotation_and_revocation(world: dict[str, Any]) -> None:
     # revoke it: key closed, roles gone, inactive
     chain.send(members.functions.propose(REVOKE, unit2, "", [], b""), gov[0])
     chain.send(members.functions.approve(pid + 1), gov[2])
-    revoked_at = chain.send(members.functions.execute(pid + 1), gov[0], "execute REVOKE").blockNumber
+    revoked_at = chain.send(
+        members.functions.execute(pid + 1), gov[0], "execute REVOKE"
+    ).blockNumber
     assert not members.functions.isActive(unit2).call()
     assert not members.functions.hasActiveRole(role("UNIT"), unit2).call()
     assert ledger.functions.activeUnitId(unit2).call() == 0  # pushed by Members on revocation
-    expect_revert("ProjectUnauthorized", ledger.functions.anchor(code, DECLARED, 2, digest(), digest(), 2), unit2,
-                  args=(unit2, role("UNIT")))
+    expect_revert(
+        "ProjectUnauthorized",
+        ledger.functions.anchor(code, DECLARED, 2, digest(), digest(), 2),
+        unit2,
+        args=(unit2, role("UNIT")),
+    )
     assert members.functions.keyAt(unit2, revoked_at - 1).call() == [new_key[:32], new_key[32:]]
-    expect_revert("MembersNoKeyAt", members.functions.keyAt(unit2, revoked_at), gov[0], args=(unit2, revoked_at))
+    expect_revert(
+        "MembersNoKeyAt",
+        members.functions.keyAt(unit2, revoked_at),
+        gov[0],
+        args=(unit2, revoked_at),
+    )
     # three governors, threshold two: one may go, the second may not
     chain.send(members.functions.propose(SET_ROLES, gov[2], "", [role("AUDITOR")], b""), gov[0])
     chain.send(members.functions.approve(pid + 2), gov[1])
     chain.send(members.functions.execute(pid + 2), gov[1], "execute SET_ROLES")
     assert members.functions.governorCount().call() == 2
-    expect_revert("MembersGovernorsBelowThreshold", members.functions.propose(REVOKE, gov[1], "", [], b""), gov[0],
-                  args=(1, 2))
+    expect_revert(
+        "MembersGovernorsBelowThreshold",
+        members.functions.propose(REVOKE, gov[1], "", [], b""),
+        gov[0],
+        args=(1, 2),
+    )
 
 
 def test_project_lifecycle(world: dict[str, Any]) -> None:
     chain, lib, led = world["chain"], world["library"], world["ledger"]
-    rev, cry, fun, unit, outsider = (world[k] for k in ("reviewer", "crypto", "funder", "unit", "outsider"))
+    rev, cry, fun, unit, outsider = (
+        world[k] for k in ("reviewer", "crypto", "funder", "unit", "outsider")
+    )
     code = code_of(f"11010000{secrets.randbelow(10**10):010d}")
     f = lib.functions
 
-    expect_revert("ProjectUnauthorized", f.createProject(code, unit, "电子政务平台"), unit, args=(unit, role("REVIEWER")))
+    expect_revert(
+        "ProjectUnauthorized",
+        f.createProject(code, unit, "电子政务平台"),
+        unit,
+        args=(unit, role("REVIEWER")),
+    )
     expect_revert("ProjectInvalidCode", f.createProject(b"\0" + code[:31], unit, "x"), rev)
     expect_revert("ProjectInvalidUnit", f.createProject(code, rev, "x"), rev)
     chain.send(f.createProject(code, unit, "电子政务平台"), rev, "createProject")
@@ -272,25 +362,50 @@ def test_project_lifecycle(world: dict[str, Any]) -> None:
     expect_revert("CatalogDeclaredCatalogMissing", f.startReview(code), rev)
     d1, r1 = digest(), digest()
     anchor1 = led.functions.anchor(code, DECLARED, 1, d1, r1, 10)
-    expect_revert("ProjectUnauthorized", anchor1, world["gov"][0], args=(world["gov"][0], role("UNIT")))
+    expect_revert(
+        "ProjectUnauthorized", anchor1, world["gov"][0], args=(world["gov"][0], role("UNIT"))
+    )
     expect_revert("ProjectNotUnit", anchor1, world["unit3"], args=(code, world["unit3"], unit))
-    chain.send(led.functions.anchor(code, DECLARED, 1, d1, r1, 10), unit, "anchor declared v1 (first)")
+    chain.send(
+        led.functions.anchor(code, DECLARED, 1, d1, r1, 10), unit, "anchor declared v1 (first)"
+    )
     d2, r2 = digest(), digest()
-    chain.send(led.functions.anchor(code, DECLARED, 2, d2, r2, 12), unit, "anchor declared v2 (subsequent)")
-    assert led.functions.anchor(code, DECLARED, 2, d2, r2, 12).call({"from": unit}) is False  # idempotent
-    repeat = chain.send(led.functions.anchor(code, DECLARED, 1, d1, r1, 10), unit, "anchor repeat (idempotent)")
+    chain.send(
+        led.functions.anchor(code, DECLARED, 2, d2, r2, 12), unit, "anchor declared v2 (subsequent)"
+    )
+    assert (
+        led.functions.anchor(code, DECLARED, 2, d2, r2, 12).call({"from": unit}) is False
+    )  # idempotent
+    repeat = chain.send(
+        led.functions.anchor(code, DECLARED, 1, d1, r1, 10), unit, "anchor repeat (idempotent)"
+    )
     assert repeat.logs == []
-    expect_revert("CatalogVersionConflict", led.functions.anchor(code, DECLARED, 2, d1, r2, 12), unit)
-    expect_revert("CatalogVersionGap", led.functions.anchor(code, DECLARED, 4, d1, r1, 1), unit,
-                  args=(code, DECLARED, 3, 4))
-    expect_revert("CatalogKindNotAllowed", led.functions.anchor(code, ACCEPTANCE, 1, d1, r1, 1), unit,
-                  args=(code, ACCEPTANCE, RESERVE))
+    expect_revert(
+        "CatalogVersionConflict", led.functions.anchor(code, DECLARED, 2, d1, r2, 12), unit
+    )
+    expect_revert(
+        "CatalogVersionGap",
+        led.functions.anchor(code, DECLARED, 4, d1, r1, 1),
+        unit,
+        args=(code, DECLARED, 3, 4),
+    )
+    expect_revert(
+        "CatalogKindNotAllowed",
+        led.functions.anchor(code, ACCEPTANCE, 1, d1, r1, 1),
+        unit,
+        args=(code, ACCEPTANCE, RESERVE),
+    )
     assert led.functions.isAnchored(code, DECLARED, 2, d2, r2, 12).call()
     assert not led.functions.isAnchored(code, DECLARED, 2, d2, r2, 13).call()
     assert led.functions.latest(code, DECLARED).call()[:2] == [2, 12]
 
     chain.send(f.startReview(code), rev, "startReview")
-    expect_revert("ProjectInvalidTransition", f.startReview(code), rev, args=(code, UNDER_REVIEW, UNDER_REVIEW))
+    expect_revert(
+        "ProjectInvalidTransition",
+        f.startReview(code),
+        rev,
+        args=(code, UNDER_REVIEW, UNDER_REVIEW),
+    )
     expect_revert("ProjectCryptoNotApproved", f.passReview(code, digest()), rev)
     expect_revert("ProjectUnauthorized", f.approveCrypto(code), rev, args=(rev, role("CRYPTO")))
     chain.send(f.approveCrypto(code), cry, "approveCrypto")
@@ -308,8 +423,15 @@ def test_project_lifecycle(world: dict[str, Any]) -> None:
     chain.send(f.fund(code, 365), fun, "fund")
     assert f.stateOf(code).call() == APPROVED
 
-    expect_revert("ProjectUnauthorized", f.startConstruction(code), outsider, args=(outsider, role("UNIT")))
-    expect_revert("ProjectNotUnit", f.startConstruction(code), world["unit3"], args=(code, world["unit3"], unit))
+    expect_revert(
+        "ProjectUnauthorized", f.startConstruction(code), outsider, args=(outsider, role("UNIT"))
+    )
+    expect_revert(
+        "ProjectNotUnit",
+        f.startConstruction(code),
+        world["unit3"],
+        args=(code, world["unit3"], unit),
+    )
     start = chain.now() + 1
     chain.send(f.startConstruction(code), unit, "startConstruction")
     project = f.project(code).call()
@@ -322,13 +444,26 @@ def test_project_lifecycle(world: dict[str, Any]) -> None:
     assert (missed, overdue) == (1, True)
     assert start + 180 * DAY < next_due <= start + 271 * DAY + 60
 
-    expect_revert("ProjectChangeNeedsApproval", f.fileChange(code, 1501, digest()), unit, args=(code, 1501, 1500))
+    expect_revert(
+        "ProjectChangeNeedsApproval",
+        f.fileChange(code, 1501, digest()),
+        unit,
+        args=(code, 1501, 1500),
+    )
     chain.send(f.fileChange(code, 1500, digest()), unit, "fileChange")
     chain.send(f.approveChange(code, 2500, digest()), rev, "approveChange")
 
     expect_revert("CatalogAcceptanceCatalogMissing", f.accept(code), unit)
-    chain.send(led.functions.anchor(code, ACCEPTANCE, 1, digest(), digest(), 11), unit, "anchor acceptance v1 (first)")
-    chain.send(led.functions.anchor(code, ACCEPTANCE, 2, digest(), digest(), 11), unit, "anchor acceptance v2 (subsequent)")
+    chain.send(
+        led.functions.anchor(code, ACCEPTANCE, 1, digest(), digest(), 11),
+        unit,
+        "anchor acceptance v1 (first)",
+    )
+    chain.send(
+        led.functions.anchor(code, ACCEPTANCE, 2, digest(), digest(), 11),
+        unit,
+        "anchor acceptance v2 (subsequent)",
+    )
     expect_revert("ProjectCommissionNotApplied", f.commission(code), rev)
     chain.send(f.accept(code), unit, "accept")
     accepted_at = f.project(code).call()[14]
@@ -343,7 +478,12 @@ def test_project_lifecycle(world: dict[str, Any]) -> None:
     chain.send(f.submitSelfEvaluation(code, digest()), unit, "submitSelfEvaluation")
     chain.send(f.terminate(code, "results no longer used"), rev, "terminate")
     assert f.stateOf(code).call() == TERMINATED
-    expect_revert("ProjectInvalidTransition", f.terminate(code, "again"), rev, args=(code, TERMINATED, TERMINATED))
+    expect_revert(
+        "ProjectInvalidTransition",
+        f.terminate(code, "again"),
+        rev,
+        args=(code, TERMINATED, TERMINATED),
+    )
 
 
 def test_commission_too_late(world: dict[str, Any]) -> None:
@@ -353,8 +493,13 @@ def test_commission_too_late(world: dict[str, Any]) -> None:
     f = lib.functions
     chain.send(f.createProject(code, unit, "late"), rev)
     chain.send(led.functions.anchor(code, DECLARED, 1, digest(), digest(), 1), unit)
-    for fn, who in ((f.startReview(code), rev), (f.approveCrypto(code), cry), (f.passReview(code, digest()), rev),
-                    (f.fund(code, 30), fun), (f.startConstruction(code), unit)):
+    for fn, who in (
+        (f.startReview(code), rev),
+        (f.approveCrypto(code), cry),
+        (f.passReview(code, digest()), rev),
+        (f.fund(code, 30), fun),
+        (f.startConstruction(code), unit),
+    ):
         chain.send(fn, who)
     chain.send(led.functions.anchor(code, ACCEPTANCE, 1, digest(), digest(), 1), unit)
     chain.send(f.accept(code), unit)
@@ -381,14 +526,21 @@ def test_anchor_batch(world: dict[str, Any]) -> None:
     GAS["anchorBatch 10 versions, per catalog"] = receipt.gasUsed // 10
     assert led.functions.latest(codes[0], DECLARED).call()[:2] == [11, 100]
     # atomic: one bad item (a gap) refuses the whole batch
-    bad = [(codes[1], DECLARED, 2, digest(), digest(), 1), (codes[2], DECLARED, 3, digest(), digest(), 1)]
-    expect_revert("CatalogVersionGap", led.functions.anchorBatch(bad), unit, args=(codes[2], DECLARED, 2, 3))
+    bad = [
+        (codes[1], DECLARED, 2, digest(), digest(), 1),
+        (codes[2], DECLARED, 3, digest(), digest(), 1),
+    ]
+    expect_revert(
+        "CatalogVersionGap", led.functions.anchorBatch(bad), unit, args=(codes[2], DECLARED, 2, 3)
+    )
     assert led.functions.latest(codes[1], DECLARED).call()[0] == 1
     expect_revert("CatalogEmptyBatch", led.functions.anchorBatch([]), unit)
 
 
 def test_unit_role_change_reaches_the_ledger(world: dict[str, Any]) -> None:
-    chain, members, lib, led, gov = (world[k] for k in ("chain", "members", "library", "ledger", "gov"))
+    chain, members, lib, led, gov = (
+        world[k] for k in ("chain", "members", "library", "ledger", "gov")
+    )
     unit3 = world["unit3"]
     code = code_of(f"BJ-S-{secrets.token_hex(4)}")
     chain.send(lib.functions.createProject(code, unit3, "roles"), world["reviewer"])
@@ -402,16 +554,29 @@ def test_unit_role_change_reaches_the_ledger(world: dict[str, Any]) -> None:
 
     set_roles([role("AUDITOR")])
     assert led.functions.activeUnitId(unit3).call() == 0
-    expect_revert("ProjectUnauthorized", led.functions.anchor(code, DECLARED, 2, digest(), digest(), 1), unit3,
-                  args=(unit3, role("UNIT")))
+    expect_revert(
+        "ProjectUnauthorized",
+        led.functions.anchor(code, DECLARED, 2, digest(), digest(), 1),
+        unit3,
+        args=(unit3, role("UNIT")),
+    )
     expect_revert("ProjectUnauthorized", lib.functions.fileChange(code, 1, digest()), unit3)
     set_roles([role("UNIT"), role("AUDITOR")])
     assert led.functions.activeUnitId(unit3).call() == members.functions.memberIdOf(unit3).call()
     chain.send(led.functions.anchor(code, DECLARED, 2, digest(), digest(), 1), unit3)
     # only Members and the library push into the ledger
-    expect_revert("CatalogOnlyMembers", led.functions.membershipChanged(unit3, 1, True, 32), unit3,
-                  args=(unit3,))
-    expect_revert("CatalogOnlyLibrary", led.functions.syncProject(code, unit3, TERMINATED), unit3, args=(unit3,))
+    expect_revert(
+        "CatalogOnlyMembers",
+        led.functions.membershipChanged(unit3, 1, True, 32),
+        unit3,
+        args=(unit3,),
+    )
+    expect_revert(
+        "CatalogOnlyLibrary",
+        led.functions.syncProject(code, unit3, TERMINATED),
+        unit3,
+        args=(unit3,),
+    )
 
 
 def test_print_gas() -> None:
