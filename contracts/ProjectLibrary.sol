@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {ICatalogLedger} from "./interfaces/ICatalogLedger.sol";
 import {IMembers} from "./interfaces/IMembers.sol";
 import {IProjectLibrary} from "./interfaces/IProjectLibrary.sol";
+import {ProjectRules} from "./ProjectRules.sol";
 import {Roles} from "./Roles.sol";
 
 /**
@@ -11,30 +12,25 @@ import {Roles} from "./Roles.sol";
  *
  * Every write needs an active member with the role named in its NatSpec ("the project's UNIT" =
  * the unit account registered at creation, which must still be an active UNIT). Times are
- * `block.timestamp` seconds; each time rule is one `_checkX` helper with its own too-early /
- * too-late error. Catalog conditions are asked of the {ICatalogLedger} (wired once after deploy),
+ * `block.timestamp` seconds; each time rule is one check in {ProjectRules} with its own
+ * too-early / too-late error. Catalog conditions are asked of the {ICatalogLedger} (wired once after deploy),
  * and every state change is pushed to it ({ICatalogLedger-syncProject}) in the same transaction,
  * so an anchor needs no call back into the library.
  */
 contract ProjectLibrary is IProjectLibrary {
-    /// @dev Technical review opinion validity (art. 15).
-    uint256 public constant OPINION_VALIDITY = 365 days;
-    /// @dev Maximum one-time extension of an expired opinion, days (art. 15: 6 months).
-    uint32 public constant MAX_EXTENSION_DAYS = 183;
-    /// @dev Maximum construction period set by funding, days (5 years; a sanity bound, not a rule).
-    uint32 public constant MAX_PERIOD_DAYS = 1825;
-    /// @dev Progress reporting window while under construction (art. 18: quarterly).
-    uint256 public constant QUARTER = 90 days;
-    /// @dev Free warranty from acceptance (art. 21: at least 2 years).
-    uint256 public constant WARRANTY = 730 days;
-    /// @dev Commissioning application deadline after acceptance (art. 23: 6 months).
-    uint256 public constant COMMISSION_WINDOW = 183 days;
-    /// @dev Self-evaluation window after going into operation (art. 30: 12-15 months).
-    uint256 public constant SELF_EVALUATION_OPENS = 365 days;
-    uint256 public constant SELF_EVALUATION_CLOSES = 456 days;
-    /// @dev Largest change the unit may file without EITB approval (art. 16: 15%), basis points.
-    uint16 public constant MAX_FILING_BP = 1500;
-    uint16 public constant MAX_BP = 10000;
+    using ProjectRules for Project;
+
+    // The rules' constants (see {ProjectRules} for what each means), readable by clients.
+    uint256 public constant OPINION_VALIDITY = ProjectRules.OPINION_VALIDITY;
+    uint32 public constant MAX_EXTENSION_DAYS = ProjectRules.MAX_EXTENSION_DAYS;
+    uint32 public constant MAX_PERIOD_DAYS = ProjectRules.MAX_PERIOD_DAYS;
+    uint256 public constant QUARTER = ProjectRules.QUARTER;
+    uint256 public constant WARRANTY = ProjectRules.WARRANTY;
+    uint256 public constant COMMISSION_WINDOW = ProjectRules.COMMISSION_WINDOW;
+    uint256 public constant SELF_EVALUATION_OPENS = ProjectRules.SELF_EVALUATION_OPENS;
+    uint256 public constant SELF_EVALUATION_CLOSES = ProjectRules.SELF_EVALUATION_CLOSES;
+    uint16 public constant MAX_FILING_BP = ProjectRules.MAX_FILING_BP;
+    uint16 public constant MAX_BP = ProjectRules.MAX_BP;
 
     IMembers private immutable _members;
     address private immutable _deployer;
@@ -80,7 +76,7 @@ contract ProjectLibrary is IProjectLibrary {
      * Emits {ProjectCreated}.
      */
     function createProject(bytes32 code, address unit, string calldata name) external onlyRole(Roles.REVIEWER) {
-        _checkCode(code);
+        ProjectRules.checkCode(code);
         Project storage p = _projects[code];
         if (p.state != State.NONE) revert ProjectAlreadyExists(code);
         if (!_members.hasActiveRole(Roles.UNIT, unit)) revert ProjectInvalidUnit(unit);
@@ -138,7 +134,7 @@ contract ProjectLibrary is IProjectLibrary {
         Project storage p = _checkState(code, State.UNDER_REVIEW);
         if (p.cryptoApprovedAt == 0) revert ProjectCryptoNotApproved(code);
         if (p.opinionPassedAt != 0) revert ProjectReviewAlreadyPassed(code, p.opinionPassedAt);
-        uint64 expiresAt = uint64(block.timestamp + OPINION_VALIDITY);
+        uint64 expiresAt = uint64(block.timestamp + ProjectRules.OPINION_VALIDITY);
         p.opinionPassedAt = uint64(block.timestamp);
         p.opinionExpiresAt = expiresAt;
         p.opinionDigest = opinionDigest;
@@ -156,16 +152,8 @@ contract ProjectLibrary is IProjectLibrary {
      * Emits {ReviewExtended}.
      */
     function extendReview(bytes32 code, uint32 extensionDays) external onlyRole(Roles.REVIEWER) {
-        if (extensionDays == 0 || extensionDays > MAX_EXTENSION_DAYS) {
-            revert ProjectInvalidExtension(extensionDays, MAX_EXTENSION_DAYS);
-        }
-        Project storage p = _checkPassed(_checkState(code, State.UNDER_REVIEW), code);
-        if (p.extended) revert ProjectReviewAlreadyExtended(code);
-        if (block.timestamp <= p.opinionExpiresAt) {
-            revert ProjectOpinionStillValid(code, p.opinionExpiresAt, block.timestamp);
-        }
-        uint64 expiresAt = p.opinionExpiresAt + uint64(extensionDays) * 1 days;
-        if (expiresAt <= block.timestamp) revert ProjectExtensionTooLate(code, expiresAt, block.timestamp);
+        Project storage p = _checkState(code, State.UNDER_REVIEW);
+        uint64 expiresAt = p.extendedExpiry(code, extensionDays);
         p.extended = true;
         p.opinionExpiresAt = expiresAt;
         emit ReviewExtended(code, msg.sender, extensionDays, expiresAt);
@@ -180,11 +168,9 @@ contract ProjectLibrary is IProjectLibrary {
      * Emits {ProjectFunded}.
      */
     function fund(bytes32 code, uint32 periodDays) external onlyRole(Roles.FUNDER) {
-        if (periodDays == 0 || periodDays > MAX_PERIOD_DAYS) revert ProjectInvalidPeriod(periodDays, MAX_PERIOD_DAYS);
-        Project storage p = _checkPassed(_checkTransition(code, State.UNDER_REVIEW, State.APPROVED), code);
-        if (block.timestamp > p.opinionExpiresAt) {
-            revert ProjectOpinionExpired(code, p.opinionExpiresAt, block.timestamp);
-        }
+        ProjectRules.checkPeriod(periodDays);
+        Project storage p = _checkTransition(code, State.UNDER_REVIEW, State.APPROVED);
+        p.checkOpinionValid(code);
         p.state = State.APPROVED;
         p.periodDays = periodDays;
         p.fundedAt = uint64(block.timestamp);
@@ -224,10 +210,7 @@ contract ProjectLibrary is IProjectLibrary {
         Project storage p = _checkUnit(code);
         _checkDigest(reportDigest);
         _checkNotAccepted(_checkState(code, State.UNDER_CONSTRUCTION), code);
-        uint32 window = uint32((block.timestamp - p.constructionStartedAt) / QUARTER);
-        if (p.lastReportWindow == window + 1) {
-            revert ProjectProgressAlreadyReported(code, window, _windowEnd(p, window));
-        }
+        uint32 window = p.reportWindow(code);
         p.progressReports += 1;
         p.lastReportWindow = window + 1;
         p.lastProgressAt = uint64(block.timestamp);
@@ -248,9 +231,7 @@ contract ProjectLibrary is IProjectLibrary {
         _checkNotAccepted(_checkState(code, State.UNDER_CONSTRUCTION), code);
         uint32 version = _wiredLedger().requireAcceptanceReady(code);
         p.acceptedAt = uint64(block.timestamp);
-        emit ProjectAccepted(
-            code, msg.sender, version, uint64(block.timestamp + WARRANTY), uint64(block.timestamp + COMMISSION_WINDOW)
-        );
+        emit ProjectAccepted(code, msg.sender, version, p.warrantyEndsAt(), p.commissionDeadline());
     }
 
     /**
@@ -266,8 +247,7 @@ contract ProjectLibrary is IProjectLibrary {
         _checkState(code, State.UNDER_CONSTRUCTION);
         if (p.acceptedAt == 0) revert ProjectNotAccepted(code);
         if (p.commissionAppliedAt != 0) revert ProjectCommissionAlreadyApplied(code, p.commissionAppliedAt);
-        uint64 deadline = p.acceptedAt + uint64(COMMISSION_WINDOW);
-        if (block.timestamp > deadline) revert ProjectCommissionTooLate(code, deadline, block.timestamp);
+        p.checkCommissionWindow(code);
         p.commissionAppliedAt = uint64(block.timestamp);
         emit CommissionApplied(code, msg.sender, uint64(block.timestamp));
     }
@@ -283,7 +263,7 @@ contract ProjectLibrary is IProjectLibrary {
     function commission(bytes32 code) external onlyRole(Roles.REVIEWER) {
         Project storage p = _checkTransition(code, State.UNDER_CONSTRUCTION, State.OPERATION);
         if (p.commissionAppliedAt == 0) revert ProjectCommissionNotApplied(code);
-        _checkPassed(p, code);
+        p.checkPassed(code);
         ICatalogLedger ledger = _wiredLedger();
         ledger.requireCommissionReady(code);
         p.state = State.OPERATION;
@@ -306,9 +286,7 @@ contract ProjectLibrary is IProjectLibrary {
         _checkDigest(reportDigest);
         _checkState(code, State.OPERATION);
         if (p.selfEvaluatedAt != 0) revert ProjectSelfEvaluationAlreadySubmitted(code, p.selfEvaluatedAt);
-        (uint64 opensAt, uint64 closesAt) = _selfEvaluationWindow(p);
-        if (block.timestamp < opensAt) revert ProjectSelfEvaluationTooEarly(code, opensAt, block.timestamp);
-        if (block.timestamp > closesAt) revert ProjectSelfEvaluationTooLate(code, closesAt, block.timestamp);
+        p.checkSelfEvaluationWindow(code);
         p.selfEvaluatedAt = uint64(block.timestamp);
         p.selfEvaluationDigest = reportDigest;
         emit SelfEvaluationSubmitted(code, msg.sender, reportDigest);
@@ -343,8 +321,7 @@ contract ProjectLibrary is IProjectLibrary {
      */
     function fileChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest) external {
         Project storage p = _checkUnit(code);
-        _checkChange(code, ratioBp, evidenceDigest);
-        if (ratioBp > MAX_FILING_BP) revert ProjectChangeNeedsApproval(code, ratioBp, MAX_FILING_BP);
+        _checkChange(code, ratioBp, evidenceDigest, true);
         p.lastFiledChangeBp = ratioBp;
         emit ChangeFiled(code, msg.sender, ratioBp, evidenceDigest);
     }
@@ -358,7 +335,7 @@ contract ProjectLibrary is IProjectLibrary {
      * Emits {ChangeApproved}.
      */
     function approveChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest) external onlyRole(Roles.REVIEWER) {
-        Project storage p = _checkChange(code, ratioBp, evidenceDigest);
+        Project storage p = _checkChange(code, ratioBp, evidenceDigest, false);
         p.lastApprovedChangeBp = ratioBp;
         emit ChangeApproved(code, msg.sender, ratioBp, evidenceDigest);
     }
@@ -395,35 +372,22 @@ contract ProjectLibrary is IProjectLibrary {
         view
         returns (uint64 nextDueAt, uint32 missedQuarters, bool overdue)
     {
-        Project storage p = _projects[code];
-        if (p.constructionStartedAt == 0) return (0, 0, false);
-        bool due = p.state == State.UNDER_CONSTRUCTION && p.acceptedAt == 0;
-        uint256 end = block.timestamp;
-        if (p.acceptedAt != 0) end = p.acceptedAt;
-        else if (p.state == State.TERMINATED) end = p.terminatedAt;
-        uint256 ended = (end - p.constructionStartedAt) / QUARTER; // windows 0 .. ended-1 are over
-        bool currentReported = p.lastReportWindow == ended + 1;
-        uint256 reportedEnded = p.progressReports - (currentReported ? 1 : 0);
-        missedQuarters = uint32(ended - reportedEnded);
-        overdue = missedQuarters > 0;
-        if (due) nextDueAt = _windowEnd(p, ended + (currentReported ? 1 : 0));
+        return _projects[code].progressStatus();
     }
 
     /// @dev End of the free warranty, acceptedAt + WARRANTY (0 before acceptance) (art. 21, 28).
     function warrantyEndsAt(bytes32 code) external view returns (uint64) {
-        uint64 acceptedAt = _projects[code].acceptedAt;
-        return acceptedAt == 0 ? 0 : acceptedAt + uint64(WARRANTY);
+        return _projects[code].warrantyEndsAt();
     }
 
     /// @dev Last moment to apply for commissioning, acceptedAt + COMMISSION_WINDOW (0 before acceptance).
     function commissionDeadline(bytes32 code) external view returns (uint64) {
-        uint64 acceptedAt = _projects[code].acceptedAt;
-        return acceptedAt == 0 ? 0 : acceptedAt + uint64(COMMISSION_WINDOW);
+        return _projects[code].commissionDeadline();
     }
 
     /// @dev The self-evaluation window (inclusive bounds; zeros before operation).
     function selfEvaluationWindow(bytes32 code) external view returns (uint64 opensAt, uint64 closesAt) {
-        return _selfEvaluationWindow(_projects[code]);
+        return _projects[code].selfEvaluationWindow();
     }
 
     /// @dev The Members contract.
@@ -464,21 +428,17 @@ contract ProjectLibrary is IProjectLibrary {
         if (p.state != from) revert ProjectInvalidTransition(code, p.state, to);
     }
 
-    function _checkPassed(Project storage p, bytes32 code) internal view returns (Project storage) {
-        if (p.opinionPassedAt == 0) revert ProjectReviewNotPassed(code);
-        return p;
-    }
-
     function _checkNotAccepted(Project storage p, bytes32 code) internal view {
         if (p.acceptedAt != 0) revert ProjectAlreadyAccepted(code, p.acceptedAt);
     }
 
-    function _checkChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest)
+    /// @dev A change filing (`filing`) or approval may be recorded: ratio, evidence, state (art. 16).
+    function _checkChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest, bool filing)
         internal
         view
         returns (Project storage p)
     {
-        if (ratioBp > MAX_BP) revert ProjectInvalidRatio(ratioBp);
+        ProjectRules.checkChangeRatio(code, ratioBp, filing);
         _checkDigest(evidenceDigest);
         p = _checkExists(code);
         if (p.state != State.APPROVED && p.state != State.UNDER_CONSTRUCTION) revert ProjectInvalidState(code, p.state);
@@ -486,17 +446,6 @@ contract ProjectLibrary is IProjectLibrary {
 
     function _checkDigest(bytes32 digest) internal pure {
         if (digest == bytes32(0)) revert ProjectZeroDigest();
-    }
-
-    /// @dev Printable ASCII (0x21-0x7E), left-aligned, zero-padded, non-empty.
-    function _checkCode(bytes32 code) internal pure {
-        if (code == bytes32(0)) revert ProjectInvalidCode(code);
-        bool padding = false;
-        for (uint256 i = 0; i < 32; ++i) {
-            uint8 c = uint8(code[i]);
-            if (c == 0) padding = true;
-            else if (padding || c < 0x21 || c > 0x7E) revert ProjectInvalidCode(code);
-        }
     }
 
     function _wiredLedger() internal view returns (ICatalogLedger ledger) {
@@ -507,15 +456,5 @@ contract ProjectLibrary is IProjectLibrary {
     /// @dev Pushes the new state of `code` to the ledger, which keeps a mirror for cheap anchors.
     function _sync(bytes32 code, Project storage p) internal {
         _wiredLedger().syncProject(code, p.unit, p.state);
-    }
-
-    function _windowEnd(Project storage p, uint256 window) internal view returns (uint64) {
-        return uint64(p.constructionStartedAt + (window + 1) * QUARTER);
-    }
-
-    function _selfEvaluationWindow(Project storage p) internal view returns (uint64 opensAt, uint64 closesAt) {
-        uint64 operationAt = p.operationAt;
-        if (operationAt == 0) return (0, 0);
-        return (operationAt + uint64(SELF_EVALUATION_OPENS), operationAt + uint64(SELF_EVALUATION_CLOSES));
     }
 }
