@@ -19,6 +19,7 @@ library MemberKeys {
     /// (`x, y < p`, `y^2 = x^3 + ax + b mod p`); the point at infinity has no affine encoding.
     function parse(bytes memory key) internal pure returns (bytes32 x, bytes32 y) {
         if (key.length != 64) revert IMembers.MembersInvalidKeyLength(key.length);
+        // the two 32-byte words after the length word; the length was checked just above
         assembly ("memory-safe") {
             x := mload(add(key, 32))
             y := mload(add(key, 64))
