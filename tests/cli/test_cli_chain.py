@@ -137,20 +137,28 @@ def test_unreachable_chain_exit_3(home: Path) -> None:
     assert "ChainUnavailable" in proc.stderr
 
 
-def test_kill_9_keeps_state_history_and_anchors(home: Path) -> None:
+def test_kill_9_keeps_state_history_and_anchors(home: Path, tmp_path: Path) -> None:
     js(home, "dev", "bootstrap")
-    code = json.loads((EXAMPLES / "declared.json").read_text())["project_code"]
+    declared = json.loads((EXAMPLES / "declared.json").read_text())
+    code = declared["project_code"] = "BJ-2026-9009"
+    doc = tmp_path / "declared-9009.json"
+    doc.write_text(json.dumps(declared, ensure_ascii=False), encoding="utf-8")
+    js(home, "project", "create", code, "--name", "断电测试项目", "--unit", "unit2")
+    js(home, "catalog", "anchor", str(doc))
+    js(home, "project", "review-start", code)
     before = js(home, "project", "history", code)["events"]
-    assert before, "the walk above must have left history"
+    assert [e["event"] for e in before] == ["ProjectCreated", "CatalogAnchored", "ReviewStarted"]
     block = js(home, "node", "status")["block_number"]
     time.sleep(2.5)  # anvil writes its state every second (--state-interval 1)
     from chain_client.node import LocalNode
 
     LocalNode(home).kill()
     assert js(home, "node", "status")["running"] is False
+    mulu(home, "project", "status", code, check=3)  # chain down: exit 3
     mulu(home, "node", "start")
     assert js(home, "node", "status")["block_number"] >= block
     assert js(home, "project", "history", code)["events"] == before
+    assert js(home, "project", "status", code)["state"] == "UNDER_REVIEW"
     assert js(home, "dev", "bootstrap")["changed"] is False
-    again = js(home, "catalog", "anchor", str(EXAMPLES / "declared.json"))
+    again = js(home, "catalog", "anchor", str(doc))
     assert again["created"] is False
