@@ -14,14 +14,15 @@ import {Roles} from "./Roles.sol";
  * - per (code, kind, version) one slot, the commitment `keccak256(abi.encode(digest, merkleRoot,
  *   resourceCount))`; the full data is in the {CatalogAnchored} event. Anyone holding the
  *   document recomputes digest, root and count and checks them with {isAnchored};
- * - per code one packed entry word (layout below): the unit's member id and the project state, pushed by the library
- *   ({syncProject}) at creation and on every state change, plus the head (latest version, its
- *   resource count and time) of both kinds;
+ * - per code one packed entry word (layout below): the unit's member id and the project state,
+ *   pushed by the library ({syncProject}) at creation and on every state change, plus the head
+ *   (latest version, its resource count and time) of both kinds;
  * - per account the member id if it is an active UNIT, else 0: a cache of Members that Members
  *   itself keeps current ({membershipChanged}, pushed in the transaction of every admission, role
  *   change and revocation; refreshed from Members when a project is registered).
- * An anchor reads three slots (cache, entry, commitment) and calls no other contract: about 4k gas
- * less than asking Members and the library, which keeps an anchor under 60k gas.
+ * A new anchor reads the cache and the entry, writes the new commitment slot and the entry, and
+ * calls no other contract: about 6k gas less than asking the library and Members (two cold
+ * contract calls), which keeps an anchor under 60k gas (docs/CONTRACTS.md has the figures).
  */
 contract CatalogLedger is ICatalogLedger {
     // Entry word of a project, one slot (248 of 256 bits), read and written whole:
