@@ -103,8 +103,9 @@ def own_sources() -> list[str]:
 def build_input(only: str | None = None) -> dict[str, Any]:
     """The standard-JSON input with every reachable source embedded.
 
-    ``only`` restricts the roots to our sources under that path prefix (``contracts/crypto``);
-    a contract's bytecode does not depend on unrelated sources compiled beside it.
+    ``only`` restricts the roots to our sources under that path prefix (``contracts/crypto``),
+    for quick iteration only: with via-IR, a contract's bytecode depends on every source of the
+    compile job (AST ids), so committed artifacts always come from a full compile.
     """
     sources: dict[str, dict[str, str]] = {}
     todo = [u for u in own_sources() if only is None or u.startswith(only)]
