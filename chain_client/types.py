@@ -131,6 +131,30 @@ class Step(StrEnum):
     OWNERSHIP = "ownership"  # 确权
     INTERFACE = "interface"  # 对接
 
+    @property
+    def index(self) -> int:
+        """Position in the contracts' ``Step`` enum (CLOUD, UPDATE, CHAIN, OWNERSHIP, INTERFACE)."""
+        return list(Step).index(self)
+
+    @property
+    def zh(self) -> str:
+        return {
+            "cloud": "入云",
+            "update": "更新",
+            "chain": "上链",
+            "ownership": "确权",
+            "interface": "对接",
+        }[self.value]
+
+    @classmethod
+    def parse(cls, value: str) -> Step:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            raise InvalidInput(
+                f"step {value!r}: expected one of {', '.join(s.value for s in cls)}"
+            ) from None
+
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 
