@@ -20,10 +20,10 @@ import catalog
 from mulu.errors import InvalidInput, MuluError
 
 from .ledger import Ledger, TxResult
-from .ownership import OwnershipConfirmation, sign_ownership
+from .ownership import OwnershipConfirmation, ownership_message, sign_ownership
 from .types import CatalogKind, State, Step, encode_code
 
-__all__ = ["DocumentMissing", "GateReport", "Steps", "find_document"]
+__all__ = ["DocumentMissing", "GateReport", "Steps", "acceptance_diff", "find_document"]
 
 #: grace on top of an update cycle's bound before a resource counts as stale (documented)
 FRESHNESS_GRACE = dt.timedelta(hours=12)
@@ -45,6 +45,24 @@ def find_document(documents: Path, digest: bytes, what: str = "document") -> cat
     if doc.digest != digest:
         raise DocumentMissing(f"{path} does not hash to its name (got {doc.digest.hex()})")
     return doc
+
+
+def acceptance_diff(ledger: Ledger, documents: Path, code: str) -> catalog.CatalogDiff:
+    """The declared → acceptance diff of ``code``'s latest anchored catalogs (documents by digest)."""
+    latest: dict[int, Any] = {}
+    for ev in ledger.anchors(code):
+        latest[int(ev.args["kind"])] = ev
+    if CatalogKind.DECLARED not in latest:
+        raise InvalidInput(f"{code} has no declared catalog anchored")
+    if CatalogKind.ACCEPTANCE not in latest:
+        raise InvalidInput(f"{code} has no acceptance catalog anchored")
+    old = find_document(
+        documents, bytes(latest[CatalogKind.DECLARED].args["digest"]), "declared catalog"
+    )
+    new = find_document(
+        documents, bytes(latest[CatalogKind.ACCEPTANCE].args["digest"]), "acceptance catalog"
+    )
+    return catalog.diff_catalogs(old, new)
 
 
 @dataclass
@@ -206,6 +224,73 @@ class Steps:
             conf.s,
         )
         return self.ledger._result(self.ledger.chain.transact(signer, fn))
+
+    def verify_ownership_records(self, code: str) -> list[dict[str, Any]]:
+        """Re-check every recorded 确权 of ``code`` off chain; returns findings (empty = clean).
+
+        Each ``OwnershipConfirmed`` event is rebuilt into its message (this chain, this contract,
+        the anchored catalog of that version) and its SM2 signature is verified under the key the
+        signer held at the confirming block — so a replayed, forged or wrong-key signature, or one
+        made with a key revoked before that block, is reported.
+        """
+        import sm_crypto
+
+        findings = []
+        anchors = {
+            int(e.args["version"]): e
+            for e in self.ledger.anchors(code)
+            if int(e.args["kind"]) == CatalogKind.ACCEPTANCE
+        }
+        events = [
+            e
+            for e in self.ledger.logs(topics=[None, "0x" + encode_code(code).hex()])
+            if e.name == "OwnershipConfirmed"
+        ]
+        for ev in events:
+            a = ev.args
+            version = int(a["version"])
+            where = {"tx_hash": ev.tx_hash, "block_number": ev.block_number, "version": version}
+            anchor = anchors.get(version)
+            if (
+                anchor is None
+                or bytes(anchor.args["digest"]) != bytes(a["digest"])
+                or bytes(anchor.args["merkleRoot"]) != bytes(a["merkleRoot"])
+            ):
+                findings.append(
+                    {**where, "finding": "确权 does not name the anchored catalog of its version"}
+                )
+                continue
+            message = ownership_message(
+                chain_id=self.ledger.chain.chain_id,
+                contract=self.contract.address,
+                code=code,
+                version=version,
+                digest=bytes(a["digest"]),
+                merkle_root=bytes(a["merkleRoot"]),
+                resource_count=int(anchor.args["resourceCount"]),
+                indices=[int(i) for i in a["indices"]],
+            )
+            actor = str(a.get("actor") or a.get("unit"))
+            try:
+                key = self.ledger.key_at(actor, ev.block_number)
+            except MuluError:
+                findings.append(
+                    {
+                        **where,
+                        "finding": f"signer {actor} held no SM2 key at block {ev.block_number}",
+                    }
+                )
+                continue
+            try:
+                sm_crypto.PublicKey.from_bytes(key).verify(bytes(a["r"]) + bytes(a["s"]), message)
+            except sm_crypto.InvalidSignature as exc:
+                findings.append(
+                    {
+                        **where,
+                        "finding": f"确权 signature invalid under the key valid at its block: {exc}",
+                    }
+                )
+        return findings
 
     def onchain_message(self, conf: OwnershipConfirmation) -> bytes:
         fn = self.contract.functions.ownershipMessage(
