@@ -1,0 +1,655 @@
+"""Anchor many catalogs exactly once: parallel preparation, batches, many transactions in flight.
+
+::
+
+    files ──► prepare (2 processes: parse, validate, canonical bytes, SM3 digest, Merkle root)
+          ──► journal: planned                      ($MULU_HOME/journal/anchors.sqlite)
+          ──► reconcile with the chain              (isAnchored per catalog, one JSON-RPC batch)
+          ──► waves of anchorBatch transactions     (versions of one (project, kind) in order)
+                dry run (eth_estimateGas) per batch; a refusal → the first failing prefix names
+                the refused catalog, typed; the rest goes on
+                [SM2 signature over the batch root, an inclusion proof per catalog]
+          ──► journal: sent (tx hash, nonce)        (written before the transactions leave)
+          ──► all transactions of the wave in one JSON-RPC batch, consecutive nonces
+          ──► receipts polled in JSON-RPC batches   ──► journal: confirmed (block)
+
+Exactly once: a catalog is sent only when the chain says it is not anchored and no transaction of
+ours that carries it is still pending; after any failure (:class:`ChainUnavailable`, a dropped
+transaction, a node restarted from a snapshot) the pipeline backs off, re-checks every catalog
+not yet seen confirmed against the chain, and resends only what is missing. The contract's
+idempotence (an identical re-anchor is a no-op) is a second line, not relied upon.
+
+Errors: a catalog that does not load is refused with its :class:`catalog.CatalogError`; one the
+contract refuses, with the typed contract error (``chain_client.errors.ProjectNotUnit`` ...).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+import sm_crypto
+from catalog import MerkleTree, root_from_inclusion_proof
+from catalog._merkle import SM3_HASHER
+from mulu.errors import ChainUnavailable, InvalidInput, MuluError
+
+from .errors import ContractError
+from .journal import Journal, JournalEntry, proof_from_json, proof_to_json
+from .ledger import Ledger
+from .types import CatalogKind, encode_code
+
+__all__ = [
+    "AnchorItem",
+    "AnchorPipeline",
+    "AuditReport",
+    "CatalogUnloadable",
+    "PipelineReport",
+    "Refusal",
+    "audit_anchors",
+    "batch_message",
+    "prepare",
+]
+
+#: purpose string of the SM2 signature over a batch root
+BATCH_PURPOSE = b"mulu/anchor-batch/v1\0"
+#: JSON-RPC calls per HTTP request
+RPC_CHUNK = 500
+DEFAULT_BATCH = 100
+
+
+@dataclass(frozen=True)
+class AnchorItem:
+    """One catalog ready to anchor: the six values ``anchor`` takes, and where it came from."""
+
+    source: str
+    code: str
+    kind: CatalogKind
+    version: int
+    digest: bytes
+    root: bytes
+    count: int
+
+    @property
+    def group(self) -> tuple[str, int]:
+        return (self.code, int(self.kind))
+
+    def call_args(self) -> tuple[bytes, int, int, bytes, bytes, int]:
+        return (
+            encode_code(self.code),
+            int(self.kind),
+            self.version,
+            self.digest,
+            self.root,
+            self.count,
+        )
+
+    def leaf(self) -> bytes:
+        """The anchor commitment as a batch-tree leaf: code‖kind‖version‖digest‖root‖count."""
+        return (
+            encode_code(self.code)
+            + bytes([int(self.kind)])
+            + self.version.to_bytes(4, "big")
+            + self.digest
+            + self.root
+            + self.count.to_bytes(4, "big")
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "project_code": self.code,
+            "kind": self.kind.key,
+            "version": self.version,
+            "digest": self.digest.hex(),
+            "merkle_root": self.root.hex(),
+            "resource_count": self.count,
+        }
+
+    @classmethod
+    def from_entry(cls, e: JournalEntry) -> AnchorItem:
+        return cls(e.source, e.code, CatalogKind(e.kind), e.version, e.digest, e.root, e.count)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A catalog not anchored, and why (a typed error)."""
+
+    source: str
+    error: MuluError
+    item: AnchorItem | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        name = getattr(self.error, "error_name", type(self.error).__name__)
+        return {
+            "source": self.source,
+            "error": name,
+            "reason": str(self.error),
+            **({"digest": self.item.digest.hex()} if self.item else {}),
+        }
+
+
+@dataclass
+class PipelineReport:
+    anchored: list[AnchorItem] = field(default_factory=list)
+    skipped: list[AnchorItem] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    transactions: int = 0
+    gas_used: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "anchored": len(self.anchored),
+            "skipped_already_anchored": len(self.skipped),
+            "refused": [r.to_json() for r in self.refused],
+            "transactions": self.transactions,
+            "gas_used": self.gas_used,
+            "gas_per_catalog": self.gas_used / len(self.anchored) if self.anchored else None,
+            "retries": self.retries,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class CatalogUnloadable(InvalidInput):
+    """A source that is not a valid catalog; ``error_name`` names the original error
+    (``CatalogInvalid``, ``CatalogTooLarge``, ``OSError`` ...)."""
+
+    def __init__(self, error_name: str, message: str) -> None:
+        self.error_name = error_name
+        super().__init__(f"{error_name}: {message}")
+
+
+# -- preparation (CPU, in worker processes) -----------------------------------------------------
+
+
+def _load_one(source: str | bytes) -> tuple[str, Any]:
+    """Worker: one file (path) or document (bytes) → anchor values, or the typed error."""
+    import catalog
+
+    name = "<bytes>" if isinstance(source, bytes) else str(source)
+    try:
+        data = source if isinstance(source, bytes) else catalog.read_limited(source)
+        cat = catalog.load_catalog(data)
+        kind = CatalogKind.parse(cat.kind.value)
+        encode_code(cat.project_code)
+        return name, (
+            cat.project_code,
+            int(kind),
+            cat.version,
+            cat.digest,
+            cat.merkle_root,
+            cat.resource_count,
+        )
+    except MuluError as exc:  # sent back as text: not every error class survives pickling
+        return name, ("error", type(exc).__name__, str(exc))
+    except OSError as exc:
+        return name, ("error", "OSError", f"cannot read {name}: {exc.strerror or exc}")
+
+
+def prepare(
+    sources: Iterable[str | Path | bytes],
+    *,
+    workers: int = 2,
+    progress: Callable[[int], None] = lambda _n: None,
+) -> tuple[list[AnchorItem], list[Refusal]]:
+    """Load every source in ``workers`` processes; catalogs and refusals, in input order."""
+    srcs = [s if isinstance(s, bytes) else str(s) for s in sources]
+    items: list[AnchorItem] = []
+    refused: list[Refusal] = []
+
+    def take(name: str, result: Any) -> None:
+        if result[0] == "error":
+            refused.append(Refusal(name, CatalogUnloadable(result[1], result[2])))
+        else:
+            code, kind, version, digest, root, count = result
+            items.append(AnchorItem(name, code, CatalogKind(kind), version, digest, root, count))
+        progress(1)
+
+    if workers <= 1 or len(srcs) < 8:
+        for s in srcs:
+            take(*_load_one(s))
+        return items, refused
+    chunk = max(1, min(32, len(srcs) // (workers * 8)))
+    with ProcessPoolExecutor(workers) as pool:
+        for name, result in pool.map(_load_one, srcs, chunksize=chunk):
+            take(name, result)
+    return items, refused
+
+
+def batch_message(chain_id: int, ledger_address: str, batch_root: bytes) -> bytes:
+    """What the SM2 batch signature signs: purpose, chain id, ledger address, batch root."""
+    return (
+        BATCH_PURPOSE
+        + chain_id.to_bytes(32, "big")
+        + bytes.fromhex(ledger_address[2:])
+        + batch_root
+    )
+
+
+# -- the pipeline -------------------------------------------------------------------------------
+
+
+class AnchorPipeline:
+    """Anchor catalogs through ``ledger`` as ``signer`` (the projects' unit), journalled.
+
+    ``batch_size`` catalogs per ``anchorBatch`` (100 ≈ 3.5M gas); ``sm2_key`` adds one SM2
+    signature per batch root, kept in the journal with each catalog's inclusion proof.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        signer: LocalAccount,
+        journal: Journal,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        sm2_key: sm_crypto.PrivateKey | None = None,
+        workers: int = 2,
+        max_retries: int = 8,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        receipt_timeout: float = 60.0,
+        progress: Callable[[str, int], None] = lambda _what, _n: None,
+        log: Callable[[str], None] = lambda _msg: None,
+    ) -> None:
+        if not 1 <= batch_size <= 1000:
+            raise ValueError(f"batch size must be 1..1000, got {batch_size}")
+        self.ledger = ledger
+        self.chain = ledger.chain
+        self.signer = signer
+        self.journal = journal
+        self.batch_size = batch_size
+        self.sm2_key = sm2_key
+        self.workers = workers
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.receipt_timeout = receipt_timeout
+        self.progress = progress
+        self.log = log
+        self._address = ledger.catalogs.address
+
+    # -- entry points ------------------------------------------------------------------------
+
+    def run(self, sources: Iterable[str | Path | bytes]) -> PipelineReport:
+        """Prepare ``sources`` (files or documents), then :meth:`anchor` them."""
+        items, refused = prepare(
+            sources, workers=self.workers, progress=lambda n: self.progress("prepared", n)
+        )
+        report = self.anchor(items)
+        report.refused[:0] = refused
+        return report
+
+    def anchor(self, items: Sequence[AnchorItem]) -> PipelineReport:
+        started = time.perf_counter()
+        report = PipelineReport()
+        unique = list({i.digest: i for i in items}.values())
+        self.journal.plan(
+            JournalEntry(
+                i.digest, i.code, int(i.kind), i.version, i.root, i.count, i.source, "planned"
+            )
+            for i in unique
+        )
+        attempt = 0
+        first = True
+        todo = unique
+        while todo:
+            try:
+                todo = self._reconcile(todo, report, first=first)
+                first = False
+                todo = self._send_waves(todo, report)
+            except ChainUnavailable as exc:
+                attempt += 1
+                report.retries += 1
+                if attempt > self.max_retries:
+                    raise ChainUnavailable(
+                        f"{exc} — gave up after {self.max_retries} retries; the journal "
+                        f"({self.journal.path}) records what was sent: run the same command "
+                        "again to resume"
+                    ) from exc
+                delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+                self.log(
+                    f"chain unavailable ({exc}); retry {attempt}/{self.max_retries} in {delay:.1f} s"
+                )
+                time.sleep(delay)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- reconcile with the chain -------------------------------------------------------------
+
+    def _reconcile(
+        self, items: list[AnchorItem], report: PipelineReport, *, first: bool
+    ) -> list[AnchorItem]:
+        """Wait for our pending transactions, then keep only what the chain lacks."""
+        entries = {i.digest: self.journal.get(i.digest) for i in items}
+        sent = {e.tx_hash for e in entries.values() if e and e.state == "sent" and e.tx_hash}
+        if sent:
+            found = self._rpc_batch([("eth_getTransactionByHash", [h]) for h in sorted(sent)])
+            pending = [
+                h
+                for h, tx in zip(sorted(sent), found, strict=True)
+                if isinstance(tx, dict) and tx.get("blockNumber") is None
+            ]
+            if pending:
+                self.log(f"waiting for {len(pending)} transaction(s) still pending from before")
+                self._receipts(pending)
+        anchored = self._is_anchored(items)
+        todo = []
+        done = []
+        for item, on_chain in zip(items, anchored, strict=True):
+            entry = entries[item.digest]
+            if not on_chain:
+                if entry is not None and entry.state == "confirmed":
+                    self.log(
+                        f"{item.source}: journal says confirmed but the chain lacks it: resending"
+                    )
+                todo.append(item)
+                continue
+            done.append(item.digest)
+            if first:
+                report.skipped.append(item)
+            else:
+                report.anchored.append(item)
+            self.progress("anchored", 1)
+        self.journal.mark_confirmed(done, None, None)
+        if todo:
+            self.journal.mark_planned([i.digest for i in todo])
+        return todo
+
+    # -- waves and batches --------------------------------------------------------------------
+
+    def _send_waves(self, items: list[AnchorItem], report: PipelineReport) -> list[AnchorItem]:
+        """Send everything in waves; returns items whose transaction failed on chain (to retry)."""
+        groups: dict[tuple[str, int], list[AnchorItem]] = defaultdict(list)
+        for item in items:
+            groups[item.group].append(item)
+        waves: list[list[list[AnchorItem]]] = []
+        for group in groups.values():
+            group.sort(key=lambda i: (i.version, i.digest))
+            for w, start in enumerate(range(0, len(group), self.batch_size)):
+                while len(waves) <= w:
+                    waves.append([])
+                waves[w].append(group[start : start + self.batch_size])
+        retry: list[AnchorItem] = []
+        for chunks in waves:
+            batches: list[list[AnchorItem]] = []
+            for chunk in sorted(chunks, key=len, reverse=True):  # first fit, decreasing
+                for b in batches:
+                    if len(b) + len(chunk) <= self.batch_size:
+                        b.extend(chunk)
+                        break
+                else:
+                    batches.append(list(chunk))
+            retry += self._send_wave(batches, report)
+        return retry
+
+    def _dry_run(self, batch: list[AnchorItem]) -> int:
+        fn = self.ledger.catalogs.functions.anchorBatch([i.call_args() for i in batch])
+        return self.chain.rpc(lambda: int(fn.estimate_gas({"from": self.signer.address})))
+
+    def _admit(
+        self, batch: list[AnchorItem], report: PipelineReport
+    ) -> tuple[list[AnchorItem], int]:
+        """Drop the catalogs the contract refuses (each with its typed error); gas of the rest."""
+        while batch:
+            try:
+                return batch, self._dry_run(batch)
+            except ContractError as exc:
+                lo, hi, error = (
+                    1,
+                    len(batch),
+                    exc,
+                )  # the shortest failing prefix ends with the culprit
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    try:
+                        self._dry_run(batch[:mid])
+                        lo = mid + 1
+                    except ContractError as e:
+                        hi, error = mid, e
+                culprit = batch.pop(lo - 1)
+                report.refused.append(Refusal(culprit.source, error, culprit))
+                self.journal.mark_refused(culprit.digest, error.error_name, str(error))
+                self.progress("refused", 1)
+        return [], 0
+
+    def _send_wave(
+        self, batches: list[list[AnchorItem]], report: PipelineReport
+    ) -> list[AnchorItem]:
+        planned: list[tuple[list[AnchorItem], int, int | None, list[str | None]]] = []
+        for batch in batches:
+            batch, gas = self._admit(batch, report)
+            if batch:
+                batch_id, proofs = self._sign_batch(batch)
+                planned.append((batch, gas, batch_id, proofs))
+        if not planned:
+            return []
+        address = self.signer.address
+        nonce = self.chain.rpc(
+            lambda: int(self.chain.w3.eth.get_transaction_count(address, "pending"))
+        )
+        txs: list[tuple[str, bytes, list[AnchorItem]]] = []
+        journal_rows = []
+        for k, (batch, gas, batch_id, proofs) in enumerate(planned):
+            fn = self.ledger.catalogs.functions.anchorBatch([i.call_args() for i in batch])
+            tx = fn.build_transaction(
+                {
+                    "from": address,
+                    "nonce": nonce + k,
+                    "gas": gas * 6 // 5 + 20_000,
+                    "gasPrice": self.chain.gas_price(),
+                    "chainId": self.chain.chain_id,
+                }
+            )
+            signed = self.signer.sign_transaction(tx)
+            tx_hash = "0x" + bytes(signed.hash).hex()
+            txs.append((tx_hash, bytes(signed.raw_transaction), batch))
+            journal_rows += [
+                (i.digest, tx_hash, nonce + k, batch_id, p)
+                for i, p in zip(batch, proofs, strict=True)
+            ]
+        self.journal.mark_sent(journal_rows)
+        results = self._rpc_batch(
+            [("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, raw, _ in txs]
+        )
+        refused_send = [
+            r for r in results if isinstance(r, RpcError) and "already known" not in r.message
+        ]
+        if refused_send:
+            raise ChainUnavailable(
+                f"node refused {len(refused_send)} transaction(s): {refused_send[0].message}"
+            )
+        receipts = self._receipts([h for h, _, _ in txs])
+        retry: list[AnchorItem] = []
+        for (tx_hash, _, batch), receipt in zip(txs, receipts, strict=True):
+            block = int(receipt["blockNumber"], 16)
+            if int(receipt["status"], 16) != 1:
+                self.log(f"transaction {tx_hash} failed in block {block}: re-checking its catalogs")
+                retry += batch
+                continue
+            self.journal.mark_confirmed([i.digest for i in batch], block, tx_hash)
+            report.anchored += batch
+            report.transactions += 1
+            report.gas_used += int(receipt["gasUsed"], 16)
+            self.progress("anchored", len(batch))
+        return retry
+
+    def _sign_batch(self, batch: list[AnchorItem]) -> tuple[int | None, list[str | None]]:
+        if self.sm2_key is None:
+            return None, [None] * len(batch)
+        tree = MerkleTree([i.leaf() for i in batch], SM3_HASHER)
+        message = batch_message(self.chain.chain_id, self._address, tree.root)
+        signature = self.sm2_key.sign_raw(message)
+        batch_id = self.journal.add_batch(
+            tree.root, len(batch), signature, self.sm2_key.public_key.xy, message
+        )
+        return batch_id, [
+            proof_to_json(k, tree.size, list(tree.audit_path(k))) for k in range(len(batch))
+        ]
+
+    # -- JSON-RPC plumbing --------------------------------------------------------------------
+
+    def _rpc_batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Results of ``calls`` in order (JSON-RPC batches); an error answer becomes RpcError."""
+        out: list[Any] = []
+        provider = self.chain.w3.provider
+        for start in range(0, len(calls), RPC_CHUNK):
+            part = calls[start : start + RPC_CHUNK]
+            if self.chain.is_tester:
+                responses = [provider.make_request(m, p) for m, p in part]  # type: ignore[arg-type]
+            else:
+                responses = self.chain.rpc(lambda p=part: provider.make_batch_request(p))  # type: ignore[attr-defined,misc]
+                if not isinstance(responses, list):
+                    raise ChainUnavailable(f"batch request refused: {responses.get('error')}")
+            for r in responses:
+                if "error" in r and r["error"]:
+                    err = r["error"]
+                    out.append(
+                        RpcError(
+                            str(err.get("message", err)) if isinstance(err, dict) else str(err)
+                        )
+                    )
+                else:
+                    out.append(r.get("result"))
+        return out
+
+    def _is_anchored(self, items: list[AnchorItem]) -> list[bool]:
+        to = self._address
+        calls = [
+            (
+                "eth_call",
+                [
+                    {
+                        "to": to,
+                        "data": self.ledger.catalogs.encode_abi(
+                            "isAnchored", args=list(i.call_args())
+                        ),
+                    },
+                    "latest",
+                ],
+            )
+            for i in items
+        ]
+        out = []
+        for r in self._rpc_batch(calls):
+            if isinstance(r, RpcError):
+                raise ChainUnavailable(f"isAnchored failed: {r.message}")
+            out.append(int(r, 16) == 1)
+        return out
+
+    def _receipts(self, hashes: list[str]) -> list[dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + self.receipt_timeout
+        delay = 0.02
+        while len(found) < len(hashes):
+            missing = [h for h in hashes if h not in found]
+            for h, r in zip(
+                missing,
+                self._rpc_batch([("eth_getTransactionReceipt", [h]) for h in missing]),
+                strict=True,
+            ):
+                if isinstance(r, dict) and r.get("blockNumber"):
+                    found[h] = r
+            if len(found) == len(hashes):
+                break
+            if time.monotonic() > deadline:
+                raise ChainUnavailable(
+                    f"{len(hashes) - len(found)} transaction(s) without receipt after {self.receipt_timeout:.0f} s"
+                )
+            time.sleep(delay)
+            delay = min(0.25, delay * 1.5)
+        return [found[h] for h in hashes]
+
+
+@dataclass(frozen=True)
+class RpcError:
+    message: str
+
+
+# -- audit ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditReport:
+    checked: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def audit_anchors(
+    ledger: Ledger,
+    journal: Journal,
+    *,
+    workers: int = 2,
+    require_signature: bool = False,
+) -> AuditReport:
+    """Re-verify every confirmed catalog of ``journal``: on chain (``isAnchored``), its file's
+    digest and root recomputed, and, when it was batch-signed, its inclusion proof in the batch
+    root and the batch's SM2 signature (verified once per batch)."""
+    started = time.perf_counter()
+    report = AuditReport()
+    entries = journal.entries("confirmed")
+    pipeline = AnchorPipeline(ledger, _NoSigner(), journal)  # type: ignore[arg-type]
+    items = [AnchorItem.from_entry(e) for e in entries]
+    on_chain = pipeline._is_anchored(items)
+    recomputed, refused = prepare([e.source for e in entries], workers=workers)
+    by_source = {i.source: i for i in recomputed}
+    for r in refused:
+        report.failures.append((r.source, f"does not load: {r.error}"))
+    verified_batches: dict[int, bytes] = {}
+    for entry, item, anchored in zip(entries, items, on_chain, strict=True):
+        report.checked += 1
+        again = by_source.get(entry.source)
+        if not anchored:
+            report.failures.append((entry.source, "not anchored on chain"))
+        elif again is None:
+            continue
+        elif (again.digest, again.root, again.count) != (item.digest, item.root, item.count):
+            report.failures.append((entry.source, "file no longer matches the anchored digest"))
+        elif entry.batch_id is None:
+            if require_signature:
+                report.failures.append((entry.source, "no batch signature"))
+        else:
+            try:
+                root = verified_batches.get(entry.batch_id)
+                if root is None:
+                    batch = journal.batch(entry.batch_id)
+                    message = batch_message(
+                        ledger.chain.chain_id, ledger.catalogs.address, bytes(batch["root"])
+                    )  # type: ignore[arg-type]
+                    if message != batch["message"]:
+                        raise sm_crypto.InvalidSignature(
+                            "batch message does not bind this chain and ledger"
+                        )
+                    sm_crypto.PublicKey.from_bytes(bytes(batch["public_key"])).verify(
+                        bytes(batch["signature"]), message
+                    )  # type: ignore[arg-type]
+                    root = verified_batches[entry.batch_id] = bytes(batch["root"])  # type: ignore[arg-type]
+                index, size, path = proof_from_json(entry.proof or "")
+                got = root_from_inclusion_proof(
+                    index, size, SM3_HASHER.hash_leaf(item.leaf()), path
+                )
+                if got != root:
+                    report.failures.append(
+                        (entry.source, "inclusion proof does not reach the batch root")
+                    )
+            except MuluError as exc:
+                report.failures.append((entry.source, f"{type(exc).__name__}: {exc}"))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _NoSigner:
+    address = "0x0000000000000000000000000000000000000000"

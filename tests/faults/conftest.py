@@ -1,0 +1,158 @@
+"""Fault tests' world: a ledger on an anvil node of its own (the tests kill it), projects of one
+unit, catalogs written as files, and the audit that proves nothing was lost or duplicated."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+import sm_crypto
+from catalog import load_catalog
+from chain_client.bootstrap import DEV_MEMBERS, setup_ledger
+from chain_client.chain import Chain
+from chain_client.ledger import Ledger
+from chain_client.node import LocalNode
+
+FUND = 10_000 * 10**18
+
+
+def catalog_document(code: str, version: int, resources: int = 5, salt: str = "") -> dict:
+    """A valid declared catalog of ``resources`` resources (``salt`` makes the digest unique)."""
+    out = []
+    for i in range(resources):
+        out.append(
+            {
+                "code": f"101001/{i + 1:06d}",
+                "name": f"企业登记信息{i + 1}{salt}",
+                "classification": {
+                    "code": "101001",
+                    "category": "基础信息资源",
+                    "item": "法人单位",
+                    "catalogue": "登记信息",
+                },
+                "provider": "北京市市场监督管理局",
+                "provider_code": "11110000MB0123456X",
+                "summary": f"本市企业登记注册的基本信息 v{version}。",
+                "format": "数据库",
+                "items": [
+                    {"name": f"项{j + 1}", "data_type": "字符型", "length": 64} for j in range(5)
+                ],
+                "share_type": "无条件共享",
+                "share_method": "接口",
+                "open_type": "无条件开放",
+                "update_cycle": "每日",
+                "publish_date": "2026-03-01",
+            }
+        )
+    return {
+        "schema": "mulu.catalog/v1",
+        "project_code": code,
+        "kind": "declared",
+        "version": version,
+        "resources": out,
+    }
+
+
+@dataclass
+class FaultWorld:
+    node: LocalNode
+    chain: Chain
+    ledger: Ledger
+    accounts: dict[str, LocalAccount]
+    sm2: dict[str, sm_crypto.PrivateKey]
+    outsider: LocalAccount
+
+    @property
+    def unit(self) -> LocalAccount:
+        return self.accounts["unit1"]
+
+    def reconnect(self) -> None:
+        self.chain = Chain.connect(self.node.url())
+        self.ledger = Ledger(self.chain, self.ledger.deployment)
+
+    def create_projects(self, n: int, *, unit: str = "unit1") -> list[str]:
+        prefix = secrets.token_hex(3).upper()
+        codes = [f"BJ-2026-{k:06d}-{prefix}" for k in range(n)]
+        for code in codes:
+            self.ledger.create_project(
+                self.accounts["eitb"], code, self.accounts[unit].address, "故障测试项目"
+            )
+        return codes
+
+    def write_catalogs(
+        self, directory: Path, codes: list[str], versions: int, resources: int = 5
+    ) -> list[Path]:
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        salt = secrets.token_hex(4)
+        for code in codes:
+            for v in range(1, versions + 1):
+                path = directory / f"{code}-v{v}.json"
+                path.write_text(
+                    json.dumps(catalog_document(code, v, resources, salt), ensure_ascii=False),
+                    encoding="utf-8",
+                )
+                paths.append(path)
+        return paths
+
+
+def start_node(home: Path) -> LocalNode:
+    node = LocalNode(home)
+    node.start(extra_args=["--gas-limit", "1000000000"])
+    return node
+
+
+def build_world(home: Path) -> FaultWorld:
+    node = start_node(home)
+    chain = Chain.connect(node.url())
+    accounts = {name: Chain.new_account() for name in DEV_MEMBERS}
+    keys = {name: sm_crypto.PrivateKey.generate() for name in DEV_MEMBERS}
+    outsider = Chain.new_account()
+    for acct in [*accounts.values(), outsider]:
+        chain.fund(acct.address, FUND)
+    deployment = setup_ledger(
+        chain,
+        {n: a.address for n, a in accounts.items()},
+        {n: k.public_key.xy for n, k in keys.items()},
+        accounts.__getitem__,
+    )
+    return FaultWorld(node, chain, Ledger(chain, deployment), accounts, keys, outsider)
+
+
+@pytest.fixture
+def fault_world(tmp_path: Path):
+    world = build_world(tmp_path / "home")
+    try:
+        yield world
+    finally:
+        world.node.stop()
+
+
+def audit_exactly_once(ledger: Ledger, paths: list[Path]) -> None:
+    """Every catalog is anchored, and exactly one ``CatalogAnchored`` event exists per digest."""
+    expected = {}
+    for p in paths:
+        cat = load_catalog(p.read_bytes())
+        expected[cat.digest] = cat
+    events = [e for e in ledger.logs(contracts=["CatalogLedger"]) if e.name == "CatalogAnchored"]
+    per_digest = Counter(bytes(e.args["digest"]) for e in events)
+    missing = [c for d, c in expected.items() if per_digest[d] == 0]
+    duplicated = {d.hex(): n for d, n in per_digest.items() if n > 1}
+    assert not missing, f"{len(missing)} catalogs lost, e.g. {missing[:3]}"
+    assert not duplicated, f"duplicated anchors: {duplicated}"
+    assert set(per_digest) >= set(expected)
+    for cat in expected.values():
+        assert ledger.is_anchored(
+            cat.project_code,
+            cat.kind.value,
+            cat.version,
+            cat.digest,
+            cat.merkle_root,
+            cat.resource_count,
+        ), f"{cat!r} not anchored"
