@@ -104,15 +104,16 @@ def _type_string(param: dict[str, Any]) -> str:
     return kind
 
 
-def _enum_for(internal_type: str) -> type[Enum] | None:
-    """Python enum for a Solidity enum argument (``enum IProjectLibrary.State``)."""
-    from .types import CatalogKind, ProposalKind, State
+def _enum_for(internal_type: str) -> Any:
+    """Converter to the Python enum of a Solidity enum argument (``enum IProjectLibrary.State``)."""
+    from .types import CatalogKind, ProposalKind, State, Step
 
     name = internal_type.rsplit(".", 1)[-1]
-    known: dict[str, type[Enum]] = {
+    known: dict[str, Any] = {
         "State": State,
         "CatalogKind": CatalogKind,
         "ProposalKind": ProposalKind,
+        "Step": lambda i: list(Step)[i],
     }
     return known.get(name) if internal_type.startswith("enum ") else None
 
