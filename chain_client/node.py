@@ -51,8 +51,12 @@ class NodeInfo:
 
 def find_anvil() -> str:
     """Path of the anvil binary: ``$MULU_ANVIL``, the repo's ``node_modules``, then ``PATH``."""
+    # prefer the platform binary npm installed over the `.bin/anvil` Node.js wrapper: the
+    # wrapper costs a Node start-up and does not pass SIGKILL on to the real node
+    native = sorted((REPO_ROOT / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil"))
     candidates = [
         os.environ.get("MULU_ANVIL"),
+        *(str(p) for p in native),
         str(REPO_ROOT / "node_modules" / ".bin" / "anvil"),
         shutil.which("anvil"),
     ]
@@ -216,9 +220,17 @@ class LocalNode:
         info = self.info()
         if info is None:
             return
-        self._signal(info.pid, signal.SIGKILL)
+        # the npm `anvil` is a Node.js wrapper that spawns the real binary: SIGKILL cannot be
+        # forwarded, so kill the whole process group (the node runs in a session of its own)
+        try:
+            os.killpg(info.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            self._signal(info.pid, signal.SIGKILL)
         while _alive(info.pid):
             self._reap(info.pid)
+            time.sleep(0.02)
+        deadline = time.monotonic() + 5.0
+        while rpc_ready(info.url, timeout=0.2) and time.monotonic() < deadline:
             time.sleep(0.02)
         self.info_file.unlink(missing_ok=True)
 
