@@ -1,4 +1,4 @@
-"""Deploying the ledger (Members → ProjectLibrary → CatalogLedger, then wiring) and its record.
+"""Deploying the ledger (Members → ProjectLibrary → CatalogLedger → Confirmations, then wiring).
 
 The record, ``deployment.json``, names the chain id, the contract addresses and the block the
 deployment began at (indexers start there). It is written atomically.
@@ -19,10 +19,12 @@ from mulu.errors import InvalidInput, MuluError
 
 from .chain import Chain
 
-__all__ = ["CONTRACTS", "Deployment", "DeploymentMissing", "deploy_ledger"]
+__all__ = ["CONTRACTS", "VERIFIER", "Deployment", "DeploymentMissing", "deploy_ledger"]
 
-#: the deployed contracts, in deployment order
-CONTRACTS = ("Members", "ProjectLibrary", "CatalogLedger")
+#: the deployed contracts, in deployment order (an ``SM2Verifier`` may precede them: optional)
+CONTRACTS = ("Members", "ProjectLibrary", "CatalogLedger", "Confirmations")
+#: the 确权 signature verifier's entry in ``Deployment.addresses`` (absent = off-chain mode)
+VERIFIER = "SM2Verifier"
 
 
 class DeploymentMissing(MuluError):
@@ -80,16 +82,26 @@ def deploy_ledger(
     deployer: LocalAccount,
     governors: Sequence[tuple[str, str, bytes]],
     threshold: int,
+    *,
+    verifier: str | None = None,
+    onchain_sm2: bool = False,
 ) -> Deployment:
-    """Deploy and wire the three contracts.
+    """Deploy and wire the four contracts.
 
     ``governors`` are ``(address, name, sm2_public_key_xy)`` of the initial GOVERNOR members.
+    ``verifier`` is the address of an ``ISM2Verifier`` that ``Confirmations`` uses to verify 确权
+    signatures on chain; ``onchain_sm2=True`` deploys an ``SM2Verifier`` first and uses it. Neither:
+    off-chain mode (signatures are recorded in events and verified by clients and auditors).
     """
+    if verifier is not None and onchain_sm2:
+        raise InvalidInput("give either a verifier address or onchain_sm2=True, not both")
     if not 1 <= threshold <= len(governors):
         raise InvalidInput(
             f"threshold {threshold} must be between 1 and {len(governors)} governors"
         )
     start_block = chain.block_number()
+    if onchain_sm2:
+        verifier = chain.deploy(deployer, "SM2Verifier").address
     members = chain.deploy(
         deployer,
         "Members",
@@ -100,16 +112,29 @@ def deploy_ledger(
     )
     library = chain.deploy(deployer, "ProjectLibrary", members.address)
     ledger = chain.deploy(deployer, "CatalogLedger", members.address, library.address)
+    confirmations = chain.deploy(
+        deployer,
+        "Confirmations",
+        members.address,
+        library.address,
+        ledger.address,
+        verifier or "0x" + "00" * 20,
+    )
     chain.transact(deployer, library.functions.setCatalogLedger(ledger.address))
+    chain.transact(deployer, ledger.functions.setConfirmations(confirmations.address))
     # the catalog ledger keeps its own view of active units, pushed by Members (cheaper anchors)
     chain.transact(deployer, members.functions.setObserver(ledger.address))
+    addresses = {
+        "Members": members.address,
+        "ProjectLibrary": library.address,
+        "CatalogLedger": ledger.address,
+        "Confirmations": confirmations.address,
+    }
+    if verifier:
+        addresses[VERIFIER] = chain.w3.to_checksum_address(verifier)
     return Deployment(
         chain_id=chain.chain_id,
-        addresses={
-            "Members": members.address,
-            "ProjectLibrary": library.address,
-            "CatalogLedger": ledger.address,
-        },
+        addresses=addresses,
         start_block=start_block,
         threshold=threshold,
         governors=[g[0] for g in governors],

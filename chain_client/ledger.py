@@ -120,10 +120,12 @@ class Ledger:
         self.members = chain.contract("Members", deployment.addresses["Members"])
         self.library = chain.contract("ProjectLibrary", deployment.addresses["ProjectLibrary"])
         self.catalogs = chain.contract("CatalogLedger", deployment.addresses["CatalogLedger"])
+        self.confirmations = chain.contract("Confirmations", deployment.addresses["Confirmations"])
         self._contracts = {
             "Members": self.members,
             "ProjectLibrary": self.library,
             "CatalogLedger": self.catalogs,
+            "Confirmations": self.confirmations,
         }
         self._by_address = {c.address.lower(): name for name, c in self._contracts.items()}
         self._events: dict[bytes, tuple[str, dict[str, Any]]] = {}
@@ -286,8 +288,12 @@ class Ledger:
     def report_progress(self, signer: LocalAccount, code: str, report_digest: bytes) -> TxResult:
         return self._send(signer, self.library, "reportProgress", encode_code(code), report_digest)
 
-    def accept(self, signer: LocalAccount, code: str) -> TxResult:
-        return self._send(signer, self.library, "accept", encode_code(code))
+    def accept(
+        self, signer: LocalAccount, code: str, ratio_bp: int = 0, diff_digest: bytes = bytes(32)
+    ) -> TxResult:
+        """验收 of the latest acceptance catalog with the declared → acceptance change ratio (basis
+        points) and the diff's digest (the contract refuses a zero digest: ``ProjectZeroDigest``)."""
+        return self._send(signer, self.library, "accept", encode_code(code), ratio_bp, diff_digest)
 
     def apply_commission(self, signer: LocalAccount, code: str) -> TxResult:
         return self._send(signer, self.library, "applyCommission", encode_code(code))

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {ICatalogLedger} from "./interfaces/ICatalogLedger.sol";
+import {IConfirmations} from "./interfaces/IConfirmations.sol";
 import {IMembers} from "./interfaces/IMembers.sol";
 import {IProjectLibrary} from "./interfaces/IProjectLibrary.sol";
 import {Roles} from "./Roles.sol";
@@ -23,6 +24,9 @@ import {Roles} from "./Roles.sol";
  * A new anchor reads the cache and the entry, writes the new commitment slot and the entry, and
  * calls no other contract: about 6k gas less than asking the library and Members (two cold
  * contract calls), which keeps an anchor under 60k gas (docs/CONTRACTS.md has the figures).
+ *
+ * The five acceptance steps live in {IConfirmations} (wired once, {setConfirmations}); the
+ * acceptance and commissioning gates ask it, so the library keeps asking only this ledger.
  */
 contract CatalogLedger is ICatalogLedger {
     // Entry word of a project, one slot (248 of 256 bits), read and written whole:
@@ -39,6 +43,8 @@ contract CatalogLedger is ICatalogLedger {
 
     IMembers private immutable _members;
     IProjectLibrary private immutable _library;
+    address private immutable _deployer;
+    IConfirmations private _confirmations;
 
     mapping(bytes32 code => mapping(CatalogKind kind => mapping(uint32 version => bytes32 commitment))) private
         _commitments;
@@ -48,6 +54,27 @@ contract CatalogLedger is ICatalogLedger {
     constructor(IMembers members_, IProjectLibrary library_) {
         _members = members_;
         _library = library_;
+        _deployer = msg.sender;
+    }
+
+    /**
+     * @dev Wires the step confirmations, once.
+     *
+     * Requirements: the caller deployed this ledger ({CatalogNotDeployer}); none wired yet
+     * ({CatalogConfirmationsAlreadyWired}); `confirmations` is a contract whose `catalogLedger()`
+     * is this ledger ({CatalogConfirmationsMismatch}).
+     *
+     * Emits {ConfirmationsSet}.
+     */
+    function setConfirmations(address confirmations_) external {
+        if (msg.sender != _deployer) revert CatalogNotDeployer(msg.sender, _deployer);
+        if (address(_confirmations) != address(0)) revert CatalogConfirmationsAlreadyWired(address(_confirmations));
+        if (
+            confirmations_.code.length == 0 || IConfirmations(confirmations_).catalogLedger() != address(this)
+                || IConfirmations(confirmations_).projectLibrary() != address(_library)
+        ) revert CatalogConfirmationsMismatch(confirmations_);
+        _confirmations = IConfirmations(confirmations_);
+        emit ConfirmationsSet(confirmations_, msg.sender);
     }
 
     /**
@@ -169,7 +196,12 @@ contract CatalogLedger is ICatalogLedger {
 
     /// @dev True iff {requireAcceptanceReady} would not revert.
     function acceptanceReady(bytes32 code) external view returns (bool) {
-        return _version(_entries[code], _ACCEPTANCE_SHIFT) != 0;
+        uint256 entry = _entries[code];
+        uint32 version = _version(entry, _ACCEPTANCE_SHIFT);
+        if (version == 0 || _version(entry, _DECLARED_SHIFT) == 0) return false;
+        if (address(_confirmations) == address(0)) return false;
+        (bool complete,,) = _confirmations.firstMissing(code, version);
+        return complete;
     }
 
     /// @dev Reverts with {CatalogDeclaredCatalogMissing} unless a declared catalog is anchored (art. 12).
@@ -178,17 +210,32 @@ contract CatalogLedger is ICatalogLedger {
     }
 
     /// @dev Reverts with a named error saying what acceptance still lacks; returns the acceptance
-    /// catalog version accepted. Now: an acceptance catalog is anchored (art. 21). The five-step
-    /// gate and the change ratio (issue 5) extend this one function.
+    /// catalog version to accept, the latest (art. 21): a declared catalog is anchored
+    /// ({CatalogDeclaredCatalogMissing}), an acceptance catalog is ({CatalogAcceptanceCatalogMissing}),
+    /// and every resource of it has all five steps (`GateStepMissing` names the first missing).
     function requireAcceptanceReady(bytes32 code) external view returns (uint32 acceptanceVersion) {
-        acceptanceVersion = _version(_entries[code], _ACCEPTANCE_SHIFT);
+        uint256 entry = _entries[code];
+        if (_version(entry, _DECLARED_SHIFT) == 0) revert CatalogDeclaredCatalogMissing(code);
+        acceptanceVersion = _version(entry, _ACCEPTANCE_SHIFT);
         if (acceptanceVersion == 0) revert CatalogAcceptanceCatalogMissing(code);
+        _wiredConfirmations().requireComplete(code, acceptanceVersion);
     }
 
-    /// @dev Reverts with a named error unless the catalog conditions of commissioning hold (art. 24).
-    /// Now: an acceptance catalog is anchored; issue 5 adds "its confirmations still hold".
-    function requireCommissionReady(bytes32 code) external view {
-        if (_version(_entries[code], _ACCEPTANCE_SHIFT) == 0) revert CatalogAcceptanceCatalogMissing(code);
+    /// @dev Reverts with a named error unless the catalog conditions of commissioning hold (art. 24):
+    /// the accepted version `acceptedVersion` is still the latest acceptance version
+    /// (`GateConfirmationsReset`) and still complete (`GateStepMissing`).
+    function requireCommissionReady(bytes32 code, uint32 acceptedVersion) external view {
+        uint32 latestVersion = _version(_entries[code], _ACCEPTANCE_SHIFT);
+        if (latestVersion == 0) revert CatalogAcceptanceCatalogMissing(code);
+        if (latestVersion != acceptedVersion) {
+            revert IConfirmations.GateConfirmationsReset(code, acceptedVersion, latestVersion);
+        }
+        _wiredConfirmations().requireComplete(code, latestVersion);
+    }
+
+    /// @dev The wired step confirmations (zero before {setConfirmations}).
+    function confirmations() external view returns (address) {
+        return address(_confirmations);
     }
 
     /// @dev The Members contract.
@@ -244,6 +291,11 @@ contract CatalogLedger is ICatalogLedger {
         if (unitId != senderId) {
             revert IProjectLibrary.ProjectNotUnit(code, msg.sender, _members.memberByIndex(unitId - 1));
         }
+    }
+
+    function _wiredConfirmations() internal view returns (IConfirmations confirmations_) {
+        confirmations_ = _confirmations;
+        if (address(confirmations_) == address(0)) revert CatalogConfirmationsNotWired();
     }
 
     function _shift(CatalogKind kind) internal pure returns (uint256) {

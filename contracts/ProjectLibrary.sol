@@ -218,20 +218,31 @@ contract ProjectLibrary is IProjectLibrary {
     }
 
     /**
-     * @dev Records acceptance (验收), organised by the unit (art. 21); the warranty starts.
+     * @dev Records acceptance (验收), organised by the unit (art. 21), of the latest acceptance
+     * catalog, with the declared -> acceptance change ratio `ratioBp` and the diff's digest; the
+     * warranty starts.
      *
-     * Requirements: caller the project's active UNIT; project in UNDER_CONSTRUCTION, not accepted;
-     * the ledger says acceptance is ready (now: an acceptance catalog is anchored, else
-     * `CatalogAcceptanceCatalogMissing`).
+     * Requirements: caller the project's active UNIT; `diffDigest` non-zero; project in
+     * UNDER_CONSTRUCTION, not accepted; the ledger says acceptance is ready (declared and acceptance
+     * catalogs anchored, all five steps for every resource: `GateStepMissing` names the first
+     * missing); `ratioBp <= MAX_BP` ({ProjectInvalidRatio}), above MAX_FILING_BP approved by the
+     * REVIEWER with at least `ratioBp` ({ProjectChangeNotApproved}).
      *
      * Emits {ProjectAccepted}.
      */
-    function accept(bytes32 code) external {
+    function accept(bytes32 code, uint16 ratioBp, bytes32 diffDigest) external {
         Project storage p = _checkUnit(code);
+        _checkDigest(diffDigest);
         _checkNotAccepted(_checkState(code, State.UNDER_CONSTRUCTION), code);
         uint32 version = _wiredLedger().requireAcceptanceReady(code);
+        p.checkAcceptanceChange(code, ratioBp);
         p.acceptedAt = uint64(block.timestamp);
-        emit ProjectAccepted(code, msg.sender, version, p.warrantyEndsAt(), p.commissionDeadline());
+        p.acceptedCatalogVersion = version;
+        p.acceptedChangeBp = ratioBp;
+        p.acceptedDiffDigest = diffDigest;
+        emit ProjectAccepted(
+            code, msg.sender, version, ratioBp, diffDigest, p.warrantyEndsAt(), p.commissionDeadline()
+        );
     }
 
     /**
@@ -256,7 +267,8 @@ contract ProjectLibrary is IProjectLibrary {
      * @dev Passes the commissioning review: UNDER_CONSTRUCTION -> OPERATION (art. 24).
      *
      * Requirements: caller an active REVIEWER; project in UNDER_CONSTRUCTION, applied for
-     * commissioning, with a passed technical review; the ledger's commissioning check holds.
+     * commissioning, with a passed technical review; the ledger's commissioning check holds: the
+     * accepted acceptance catalog is still the latest (`GateConfirmationsReset`) and complete.
      *
      * Emits {ProjectCommissioned}.
      */
@@ -265,7 +277,7 @@ contract ProjectLibrary is IProjectLibrary {
         if (p.commissionAppliedAt == 0) revert ProjectCommissionNotApplied(code);
         p.checkPassed(code);
         ICatalogLedger ledger = _wiredLedger();
-        ledger.requireCommissionReady(code);
+        ledger.requireCommissionReady(code, p.acceptedCatalogVersion);
         p.state = State.OPERATION;
         p.operationAt = uint64(block.timestamp);
         emit ProjectCommissioned(code, msg.sender, State.UNDER_CONSTRUCTION, State.OPERATION);

@@ -116,6 +116,15 @@ library ProjectRules {
         }
     }
 
+    /// @dev The declared -> acceptance change ratio at acceptance: `ratioBp <= MAX_BP`, and above
+    /// MAX_FILING_BP an approval of at least `ratioBp` was recorded (art. 16, 21).
+    function checkAcceptanceChange(IProjectLibrary.Project storage p, bytes32 code, uint16 ratioBp) internal view {
+        if (ratioBp > MAX_BP) revert IProjectLibrary.ProjectInvalidRatio(ratioBp);
+        if (ratioBp > MAX_FILING_BP && p.lastApprovedChangeBp < ratioBp) {
+            revert IProjectLibrary.ProjectChangeNotApproved(code, ratioBp, p.lastApprovedChangeBp);
+        }
+    }
+
     /// @dev See {IProjectLibrary-progressStatus}.
     function progressStatus(IProjectLibrary.Project storage p)
         internal

@@ -40,6 +40,9 @@ interface ICatalogLedger is IMembershipObserver {
         address submitter
     );
 
+    /// @dev The step confirmations were wired (once, at deploy).
+    event ConfirmationsSet(address indexed confirmations, address indexed actor);
+
     /// @dev The catalog digest is zero.
     error CatalogZeroDigest();
 
@@ -79,6 +82,20 @@ interface ICatalogLedger is IMembershipObserver {
     /// (`Members.setObserver(ledger)` must run before the first project).
     error CatalogNotObserving(address members);
 
+    /// @dev Only the deployer `deployer` wires the confirmations; `account` tried.
+    error CatalogNotDeployer(address account, address deployer);
+
+    /// @dev The confirmations are already wired to `confirmations`.
+    error CatalogConfirmationsAlreadyWired(address confirmations);
+
+    /// @dev `confirmations` is not a confirmations contract bound to this ledger and its library.
+    error CatalogConfirmationsMismatch(address confirmations);
+
+    /// @dev The step confirmations are not wired yet ({setConfirmations}).
+    error CatalogConfirmationsNotWired();
+
+    function setConfirmations(address confirmations) external;
+
     function anchor(
         bytes32 code,
         CatalogKind kind,
@@ -116,7 +133,9 @@ interface ICatalogLedger is IMembershipObserver {
 
     function requireAcceptanceReady(bytes32 code) external view returns (uint32 acceptanceVersion);
 
-    function requireCommissionReady(bytes32 code) external view;
+    function requireCommissionReady(bytes32 code, uint32 acceptedVersion) external view;
+
+    function confirmations() external view returns (address);
 
     function activeUnitId(address account) external view returns (uint32);
 

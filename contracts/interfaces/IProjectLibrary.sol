@@ -21,8 +21,8 @@ interface IProjectLibrary {
     /// @dev Everything the library records about a project (times are unix seconds, 0 = not yet).
     /// Storage layout (one struct per code): slot 0 = state, extended, lastFiledChangeBp,
     /// lastApprovedChangeBp, periodDays, unit (30 bytes, read by every transition); slots 1-4 hold
-    /// four uint64 times each (slot 4: terminatedAt, progressReports, lastReportWindow, lastProgressAt);
-    /// then the two digests and the name.
+    /// four uint64 times each (slot 4: terminatedAt, progressReports, lastReportWindow, lastProgressAt,
+    /// acceptedCatalogVersion, acceptedChangeBp); then the three digests and the name.
     struct Project {
         State state;
         bool extended; // the review opinion was extended (art. 15, once)
@@ -46,8 +46,11 @@ interface IProjectLibrary {
         uint32 progressReports; // number of progress reports
         uint32 lastReportWindow; // 90-day window of the last report, plus one (0 = none)
         uint64 lastProgressAt;
+        uint32 acceptedCatalogVersion; // acceptance catalog version accepted (art. 21), 0 = not accepted
+        uint16 acceptedChangeBp; // declared -> acceptance change ratio recorded at acceptance, basis points
         bytes32 opinionDigest; // digest of the technical review opinion
         bytes32 selfEvaluationDigest;
+        bytes32 acceptedDiffDigest; // digest of the declared -> acceptance catalog diff
         string name;
     }
 
@@ -80,11 +83,14 @@ interface IProjectLibrary {
     /// @dev Progress report `reportDigest` for 90-day window `window` (0 = first) (art. 18).
     event ProgressReported(bytes32 indexed code, address indexed actor, uint32 window, bytes32 reportDigest);
 
-    /// @dev Acceptance (验收) passed against acceptance catalog `catalogVersion` (art. 21).
+    /// @dev Acceptance (验收) passed against acceptance catalog `catalogVersion` (art. 21), with the
+    /// declared -> acceptance change ratio `changeRatioBp` and the digest of the catalog diff.
     event ProjectAccepted(
         bytes32 indexed code,
         address indexed actor,
         uint32 catalogVersion,
+        uint16 changeRatioBp,
+        bytes32 diffDigest,
         uint64 warrantyEndsAt,
         uint64 commissionDeadline
     );
@@ -217,6 +223,10 @@ interface IProjectLibrary {
     /// @dev A change of `ratioBp` > `maxFilingBp` cannot be filed; it needs EITB approval (art. 16).
     error ProjectChangeNeedsApproval(bytes32 code, uint16 ratioBp, uint16 maxFilingBp);
 
+    /// @dev Acceptance with a change ratio `ratioBp` above 15% needs an EITB change approval of at
+    /// least that ratio; the last approval of `code` was `approvedBp` (art. 16, 21).
+    error ProjectChangeNotApproved(bytes32 code, uint16 ratioBp, uint16 approvedBp);
+
     // ---------------------------------------------------------------- functions
 
     function setCatalogLedger(address ledger) external;
@@ -237,7 +247,7 @@ interface IProjectLibrary {
 
     function reportProgress(bytes32 code, bytes32 reportDigest) external;
 
-    function accept(bytes32 code) external;
+    function accept(bytes32 code, uint16 ratioBp, bytes32 diffDigest) external;
 
     function applyCommission(bytes32 code) external;
 

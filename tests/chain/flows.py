@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from chain_client.types import CatalogKind, State
+from chain_client.types import CatalogKind, State, encode_code
 
 from .conftest import World
 
@@ -18,10 +18,14 @@ STEPS = (
     "fund",
     "start_construction",
     "anchor_acceptance",
+    "confirm_steps",
     "accept",
     "apply_commission",
     "commission",
 )
+
+#: ``IConfirmations.Step``
+CLOUD, UPDATE, CHAIN, OWNERSHIP, INTERFACE = range(5)
 
 
 def digest() -> bytes:
@@ -58,14 +62,68 @@ def run_step(world: World, code: str, step: str, unit: str = "unit1") -> None:
             led.start_construction(world[unit], code)
         case "anchor_acceptance":
             anchor(world, code, CatalogKind.ACCEPTANCE, unit=unit)
+        case "confirm_steps":
+            confirm_all(world, code, unit=unit)
         case "accept":
-            led.accept(world[unit], code)
+            led.accept(world[unit], code, 0, digest())
         case "apply_commission":
             led.apply_commission(world[unit], code)
         case "commission":
             led.commission(world["eitb"], code)
         case _:
             raise ValueError(step)
+
+
+def acceptance_anchor(world: World, code: str) -> tuple[int, bytes, bytes, int]:
+    """(version, digest, merkleRoot, resourceCount) of the latest acceptance anchor of ``code``."""
+    ev = [e for e in world.ledger.anchors(code) if e.args["kind"] == int(CatalogKind.ACCEPTANCE)][
+        -1
+    ]
+    a = ev.args
+    return a["version"], a["digest"], a["merkleRoot"], a["resourceCount"]
+
+
+def sign_ownership(
+    world: World,
+    code: str,
+    version: int,
+    indices: list[int],
+    digest_: bytes,
+    root: bytes,
+    signer: str = "unit1",
+) -> tuple[bytes, bytes]:
+    """(r, s) of ``signer``'s SM2 key over the contract's 确权 message."""
+    message = world.ledger.confirmations.functions.ownershipMessage(
+        encode_code(code), version, indices, digest_, root
+    ).call()
+    sig = world.sm2[signer].sign_raw(bytes(message))
+    return sig[:32], sig[32:]
+
+
+def confirm_all(world: World, code: str, *, unit: str = "unit1", skip: tuple = ()) -> None:
+    """Every step (but those in ``skip``, ``(step, index)`` pairs or steps) for every resource
+    of the latest acceptance catalog: PLATFORM cloud, update, interface; the unit's 确权."""
+    version, digest_, root, count = acceptance_anchor(world, code)
+    conf = world.ledger.confirmations
+    platform = world["platform"]
+    b = encode_code(code)
+
+    def indices(step: int) -> list[int]:
+        return [i for i in range(count) if step not in skip and (step, i) not in skip]
+
+    for step in (CLOUD, INTERFACE):
+        if idx := indices(step):
+            world.chain.transact(platform, conf.functions.confirmSteps(b, version, step, idx))
+    if idx := indices(UPDATE):
+        now = world.now()
+        world.chain.transact(
+            platform, conf.functions.confirmUpdates(b, version, idx, [now] * len(idx))
+        )
+    if idx := indices(OWNERSHIP):
+        r, s = sign_ownership(world, code, version, idx, digest_, root, unit)
+        world.chain.transact(
+            world[unit], conf.functions.confirmOwnership(b, version, idx, digest_, root, r, s)
+        )
 
 
 def advance(world: World, upto: str, *, code: str | None = None, unit: str = "unit1") -> str:
@@ -86,6 +144,7 @@ STATE_AFTER = {
     "fund": State.APPROVED,
     "start_construction": State.UNDER_CONSTRUCTION,
     "anchor_acceptance": State.UNDER_CONSTRUCTION,
+    "confirm_steps": State.UNDER_CONSTRUCTION,
     "accept": State.UNDER_CONSTRUCTION,
     "apply_commission": State.UNDER_CONSTRUCTION,
     "commission": State.OPERATION,

@@ -22,7 +22,7 @@ def test_full_lifecycle_reserve_to_operation(world: World) -> None:
     info = world.ledger.project(code)
     assert info["state"] is State.OPERATION
     assert info["unit"] == world["unit1"].address
-    names = [e.name for e in world.ledger.history(code)]
+    names = [e.name for e in world.ledger.history(code) if e.contract != "Confirmations"]
     assert names == [
         "ProjectCreated",
         "CatalogAnchored",
@@ -74,7 +74,7 @@ def _call(name: str):
         "fund": lambda w, s, c: w.ledger.fund(s, c, 365),
         "startConstruction": lambda w, s, c: w.ledger.start_construction(s, c),
         "reportProgress": lambda w, s, c: w.ledger.report_progress(s, c, digest()),
-        "accept": lambda w, s, c: w.ledger.accept(s, c),
+        "accept": lambda w, s, c: w.ledger.accept(s, c, 0, digest()),
         "applyCommission": lambda w, s, c: w.ledger.apply_commission(s, c),
         "commission": lambda w, s, c: w.ledger.commission(s, c),
         "submitSelfEvaluation": lambda w, s, c: w.ledger.submit_self_evaluation(s, c, digest()),
@@ -97,7 +97,7 @@ MATRIX = [
     ("fund", "pass_review", {"drc", "finance"}, Role.FUNDER),
     ("startConstruction", "fund", {"unit1"}, "unit"),
     ("reportProgress", "start_construction", {"unit1"}, "unit"),
-    ("accept", "anchor_acceptance", {"unit1"}, "unit"),
+    ("accept", "confirm_steps", {"unit1"}, "unit"),
     ("applyCommission", "accept", {"unit1"}, "unit"),
     ("commission", "apply_commission", {"eitb"}, Role.REVIEWER),
     ("submitSelfEvaluation", "commission", {"unit1"}, "unit"),
@@ -274,7 +274,7 @@ def test_commission_application_within_6_months_of_acceptance(world: World) -> N
 def test_accept_only_once(world: World) -> None:
     code = advance(world, "accept")
     with pytest.raises(errors.ProjectAlreadyAccepted):
-        world.ledger.accept(world["unit1"], code)
+        world.ledger.accept(world["unit1"], code, 0, digest())
 
 
 def test_self_evaluation_window_12_to_15_months(world: World) -> None:
