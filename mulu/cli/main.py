@@ -65,7 +65,7 @@ def _register() -> None:
     """Attach the command groups; each lives in its own module."""
     import importlib
 
-    for name in ("sm", "catalog", "chain", "steps"):
+    for name in ("sm", "catalog", "chain", "steps", "service"):
         try:
             module = importlib.import_module(f"mulu.cli.{name}")
         except ModuleNotFoundError as exc:

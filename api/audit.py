@@ -1,0 +1,397 @@
+"""Independent audit of one project from the chain and the documents alone (never the index).
+
+Checks, in the order of the project's events (the chain's ``history``):
+
+* **order**: every transition leaves the state the replay is in and is legal (DOMAIN.md, art. 6);
+  every other action happens in a state that allows it; the replayed state is the chain's state;
+* **role**: the actor held the role at the block before the event (``hasActiveRole`` read at that
+  block); unit actions came from the project's registered unit;
+* **time**: the time rules recomputed from block timestamps (opinion validity, extension, funding
+  while valid, construction deadline, progress windows, acceptance deadlines, commissioning
+  window, self-evaluation window);
+* **anchors**: every anchor's document is present in the documents directory and gives the
+  anchored digest, Merkle root and resource count, and ``isAnchored`` holds on chain; other
+  referenced documents (opinions, reports, evidence), when present, hash to their digest.
+* 确权 signatures and gates: not on this ledger yet (issue 5); the report says so.
+
+Findings are violations (exit 1). Notices (a missed progress report, a referenced opinion not in
+the documents directory) are reported but do not fail the audit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import catalog
+import sm_crypto
+from chain_client.ledger import Ledger, LedgerEvent
+from chain_client.types import CatalogKind, Role, State
+
+__all__ = ["AuditReport", "Finding", "audit_project"]
+
+DAY = 86_400
+OPINION_VALIDITY = 365 * DAY
+MAX_EXTENSION_DAYS = 183
+QUARTER = 90 * DAY
+WARRANTY = 730 * DAY
+COMMISSION_WINDOW = 183 * DAY
+SELF_EVAL = (365 * DAY, 456 * DAY)
+
+S = State
+#: transition events: (from states allowed, to)
+TRANSITIONS: dict[str, tuple[tuple[State, ...], State]] = {
+    "ProjectCreated": ((S.NONE,), S.RESERVE),
+    "ReviewStarted": ((S.RESERVE,), S.UNDER_REVIEW),
+    "ProjectFunded": ((S.UNDER_REVIEW,), S.APPROVED),
+    "ConstructionStarted": ((S.APPROVED,), S.UNDER_CONSTRUCTION),
+    "ProjectCommissioned": ((S.UNDER_CONSTRUCTION,), S.OPERATION),
+    "ProjectTerminated": (
+        (S.RESERVE, S.UNDER_REVIEW, S.APPROVED, S.UNDER_CONSTRUCTION, S.OPERATION),
+        S.TERMINATED,
+    ),
+}
+#: other actions: the states they are allowed in
+ALLOWED_IN: dict[str, tuple[State, ...]] = {
+    "CryptoApproved": (S.UNDER_REVIEW,),
+    "ReviewPassed": (S.UNDER_REVIEW,),
+    "ReviewExtended": (S.UNDER_REVIEW,),
+    "ProgressReported": (S.UNDER_CONSTRUCTION,),
+    "ProjectAccepted": (S.UNDER_CONSTRUCTION,),
+    "CommissionApplied": (S.UNDER_CONSTRUCTION,),
+    "SelfEvaluationSubmitted": (S.OPERATION,),
+    "ChangeFiled": (S.APPROVED, S.UNDER_CONSTRUCTION),
+    "ChangeApproved": (S.APPROVED, S.UNDER_CONSTRUCTION),
+}
+UNIT = "UNIT_OF_PROJECT"
+#: who may emit each event
+ROLE_OF: dict[str, Role | str] = {
+    "ProjectCreated": Role.REVIEWER,
+    "ReviewStarted": Role.REVIEWER,
+    "CryptoApproved": Role.CRYPTO,
+    "ReviewPassed": Role.REVIEWER,
+    "ReviewExtended": Role.REVIEWER,
+    "ProjectFunded": Role.FUNDER,
+    "ConstructionStarted": UNIT,
+    "ProgressReported": UNIT,
+    "ProjectAccepted": UNIT,
+    "CommissionApplied": UNIT,
+    "ProjectCommissioned": Role.REVIEWER,
+    "SelfEvaluationSubmitted": UNIT,
+    "ProjectTerminated": Role.REVIEWER,
+    "ChangeFiled": UNIT,
+    "ChangeApproved": Role.REVIEWER,
+    "CatalogAnchored": UNIT,
+}
+DOCUMENT_ARGS = ("opinionDigest", "reportDigest", "evidenceDigest")
+
+
+@dataclass
+class Finding:
+    check: str  # order | role | time | anchor | document | state
+    message: str
+    block_number: int | None = None
+    tx_hash: str | None = None
+    event: str | None = None
+
+
+@dataclass
+class AuditReport:
+    code: str
+    state: str
+    state_zh: str
+    block_number: int
+    events: int
+    anchors: int
+    findings: list[Finding] = field(default_factory=list)
+    notices: list[Finding] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=dict)
+    signatures: str = "确权 signatures and gates: not on this ledger yet (issue 5)"
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["clean"] = self.clean
+        return out
+
+
+class _Audit:
+    def __init__(self, ledger: Ledger, code: str, documents: Path) -> None:
+        self.ledger, self.code, self.documents = ledger, code, documents
+        self.findings: list[Finding] = []
+        self.notices: list[Finding] = []
+        self.checked = {"order": 0, "role": 0, "time": 0, "anchor": 0, "document": 0}
+        self._ts: dict[int, int] = {}
+
+    def find(
+        self, check: str, msg: str, ev: LedgerEvent | None = None, *, notice: bool = False
+    ) -> None:
+        item = Finding(
+            check,
+            msg,
+            ev.block_number if ev else None,
+            ev.tx_hash if ev else None,
+            ev.name if ev else None,
+        )
+        (self.notices if notice else self.findings).append(item)
+
+    def ts(self, block: int) -> int:
+        if block not in self._ts:
+            self._ts[block] = self.ledger.chain.timestamp(block)
+        return self._ts[block]
+
+    def has_role(self, role: Role, account: str, block: int) -> bool:
+        return bool(
+            self.ledger._view(  # noqa: SLF001 (the read at a past block; Ledger.has_role reads latest)
+                self.ledger.members, "hasActiveRole", role.id, account, block=block
+            )
+        )
+
+    # -- the checks ---------------------------------------------------------------------------
+
+    def run(self) -> AuditReport:
+        head = self.ledger.chain.block_number()
+        events = [e for e in self.ledger.history(self.code) if e.block_number <= head]
+        onchain = self.ledger.project(self.code, block=head)
+        state, unit = S.NONE, None
+        p: dict[str, int] = {}  # replayed times
+        anchors = 0
+        for ev in events:
+            a, t = ev.args, self.ts(ev.block_number)
+            # order
+            self.checked["order"] += 1
+            if ev.name in TRANSITIONS:
+                allowed, to = TRANSITIONS[ev.name]
+                if state not in allowed:
+                    self.find(
+                        "order",
+                        f"{ev.name} from {state.label}: not a legal transition to {to.label}",
+                        ev,
+                    )
+                if "from" in a and State(int(a["from"])) is not state:
+                    self.find(
+                        "order",
+                        f"{ev.name} says from {State(int(a['from'])).name}, replay is in {state.name}",
+                        ev,
+                    )
+                state = to
+            elif ev.name in ALLOWED_IN and state not in ALLOWED_IN[ev.name]:
+                self.find("order", f"{ev.name} in {state.label}: not allowed there", ev)
+            elif ev.name == "CatalogAnchored":
+                kind = CatalogKind(int(a["kind"]))
+                ok = (
+                    (S.RESERVE, S.UNDER_REVIEW)
+                    if kind is CatalogKind.DECLARED
+                    else (S.UNDER_CONSTRUCTION,)
+                )
+                if state not in ok:
+                    self.find("order", f"{kind.key} catalog anchored in {state.label}", ev)
+            if ev.name == "ProjectCreated":
+                unit = str(a["unit"])
+            # role
+            actor = str(a.get("actor") or a.get("submitter") or "")
+            need = ROLE_OF.get(ev.name)
+            if need is not None and actor:
+                self.checked["role"] += 1
+                before = ev.block_number - 1
+                if need == UNIT:
+                    if unit is None or actor.lower() != unit.lower():
+                        self.find(
+                            "role", f"{ev.name} by {actor}, not the project's unit {unit}", ev
+                        )
+                    elif not self.has_role(Role.UNIT, actor, before):
+                        self.find(
+                            "role",
+                            f"{ev.name} by {actor}, not an active UNIT at block {before}",
+                            ev,
+                        )
+                else:
+                    assert isinstance(need, Role)
+                    if not self.has_role(need, actor, before):
+                        self.find(
+                            "role",
+                            f"{ev.name} by {actor}, not an active {need.value} at block {before}",
+                            ev,
+                        )
+            # time
+            self._time(ev, t, p)
+            # documents
+            if ev.name == "CatalogAnchored":
+                anchors += 1
+                self._anchor(ev)
+            for key in DOCUMENT_ARGS:
+                if key in a:
+                    self._document(ev, str(a[key]))
+        # progress reports (a notice: late, not illegal)
+        if p.get("construction") and state in (S.UNDER_CONSTRUCTION, S.OPERATION, S.TERMINATED):
+            end = (
+                p.get("accepted")
+                or (p.get("terminated") if state is S.TERMINATED else None)
+                or self.ts(head)
+            )
+            ended = (end - p["construction"]) // QUARTER
+            windows = p.get("windows_reported", 0)
+            missed = ended - min(windows, ended)
+            if missed > 0:
+                self.find(
+                    "time", f"{missed} quarterly progress report(s) missing (art. 18)", notice=True
+                )
+        self.checked["state"] = 1
+        if state is not onchain["state"]:
+            self.find("state", f"replayed state {state.name}, chain says {onchain['state'].name}")
+        return AuditReport(
+            code=self.code,
+            state=onchain["state"].name,
+            state_zh=onchain["state"].zh,
+            block_number=head,
+            events=len(events),
+            anchors=anchors,
+            findings=self.findings,
+            notices=self.notices,
+            checked=self.checked,
+        )
+
+    def _time(self, ev: LedgerEvent, t: int, p: dict[str, int]) -> None:
+        a, n = ev.args, ev.name
+
+        def rule(ok: bool, msg: str) -> None:
+            self.checked["time"] += 1
+            if not ok:
+                self.find("time", msg, ev)
+
+        if n == "ReviewPassed":
+            rule(
+                int(a["expiresAt"]) == t + OPINION_VALIDITY,
+                f"opinion expires {a['expiresAt']}, want passed + 365 days = {t + OPINION_VALIDITY}",
+            )
+            p["expires"] = int(a["expiresAt"])
+        elif n == "ReviewExtended":
+            days = int(a["extensionDays"])
+            rule(not p.get("extended"), "the opinion was extended twice (art. 15: once)")
+            rule(
+                1 <= days <= MAX_EXTENSION_DAYS,
+                f"extension of {days} days, max {MAX_EXTENSION_DAYS}",
+            )
+            rule(t > p.get("expires", 0), "extended while the opinion was still valid (art. 15)")
+            rule(
+                int(a["expiresAt"]) == p.get("expires", 0) + days * DAY,
+                "extended expiry is not expiry + days",
+            )
+            p["expires"], p["extended"] = int(a["expiresAt"]), 1
+        elif n == "ProjectFunded":
+            rule(
+                t <= p.get("expires", 0),
+                f"funded at {t} with the opinion expired at {p.get('expires')} (art. 14, 15)",
+            )
+            p["period"] = int(a["periodDays"])
+        elif n == "ConstructionStarted":
+            rule(
+                int(a["deadline"]) == t + p.get("period", 0) * DAY,
+                "construction deadline is not start + period",
+            )
+            p["construction"] = t
+        elif n == "ProgressReported":
+            window = (t - p.get("construction", t)) // QUARTER
+            rule(
+                int(a["window"]) == window,
+                f"progress report for window {a['window']}, time says {window}",
+            )
+            rule(p.get("last_window", -1) < window, f"second report in window {window}")
+            p["last_window"] = window
+            p["windows_reported"] = p.get("windows_reported", 0) + 1
+        elif n == "ProjectAccepted":
+            rule(
+                int(a["warrantyEndsAt"]) == t + WARRANTY,
+                "warranty end is not acceptance + 730 days",
+            )
+            rule(
+                int(a["commissionDeadline"]) == t + COMMISSION_WINDOW,
+                "commission deadline is not acceptance + 183 days",
+            )
+            p["accepted"] = t
+        elif n == "CommissionApplied":
+            rule(
+                t <= p.get("accepted", 0) + COMMISSION_WINDOW,
+                "commissioning applied after acceptance + 183 days (art. 23)",
+            )
+        elif n == "ProjectCommissioned":
+            p["operation"] = t
+        elif n == "SelfEvaluationSubmitted":
+            op = p.get("operation", 0)
+            rule(
+                op + SELF_EVAL[0] <= t <= op + SELF_EVAL[1],
+                "self-evaluation outside 12-15 months of operation (art. 30)",
+            )
+        elif n == "ProjectTerminated":
+            p["terminated"] = t
+
+    def _anchor(self, ev: LedgerEvent) -> None:
+        a = ev.args
+        self.checked["anchor"] += 1
+        kind = CatalogKind(int(a["kind"]))
+        digest, root, count = bytes(a["digest"]), bytes(a["merkleRoot"]), int(a["resourceCount"])
+        version = int(a["version"])
+        where = f"{kind.key} v{version} (digest {digest.hex()})"
+        if not self.ledger.is_anchored(self.code, kind, version, digest, root, count):
+            self.find("anchor", f"{where}: isAnchored is false on chain", ev)
+        path = _find(self.documents, digest)
+        if path is None:
+            self.find("anchor", f"{where}: document missing from {self.documents}", ev)
+            return
+        try:
+            cat = catalog.load_catalog(path.read_bytes(), max_bytes=1 << 26)
+        except catalog.CatalogInvalid as exc:
+            self.find("anchor", f"{where}: {path.name} is not a valid catalog: {exc}", ev)
+            return
+        for name, want, got in (
+            ("digest", digest.hex(), cat.digest.hex()),
+            ("merkle_root", root.hex(), cat.merkle_root.hex()),
+            ("resource_count", str(count), str(cat.resource_count)),
+            ("project_code", self.code, cat.project_code),
+            ("kind", kind.key, cat.kind.value),
+            ("version", str(version), str(cat.version)),
+        ):
+            if want != got:
+                self.find(
+                    "anchor", f"{where}: document {path.name} {name} {got}, anchored {want}", ev
+                )
+
+    def _document(self, ev: LedgerEvent, digest_hex: str) -> None:
+        digest = bytes.fromhex(digest_hex.removeprefix("0x"))
+        path = _find(self.documents, digest)
+        if path is None:
+            self.find(
+                "document",
+                f"{ev.name} document {digest.hex()} not in {self.documents}",
+                ev,
+                notice=True,
+            )
+            return
+        self.checked["document"] += 1
+        got = sm_crypto.sm3(path.read_bytes())
+        if got != digest:
+            self.find(
+                "document",
+                f"{path.name}: SM3 is {got.hex()}, the ledger recorded {digest.hex()}",
+                ev,
+            )
+
+
+def _find(directory: Path, digest: bytes) -> Path | None:
+    exact = directory / digest.hex()
+    if exact.is_file():
+        return exact
+    if directory.is_dir():
+        for path in sorted(directory.glob(digest.hex() + ".*")):
+            if path.is_file():
+                return path
+    return None
+
+
+def audit_project(ledger: Ledger, code: str, documents: Path) -> AuditReport:
+    """Audit project ``code`` (module docstring); ``documents`` holds ``<digest>[.ext]`` files."""
+    return _Audit(ledger, code, Path(documents)).run()

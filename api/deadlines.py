@@ -1,0 +1,126 @@
+"""Deadlines from the regulation's time rules, and working days by the PRC holiday calendar.
+
+Times are unix seconds; dates are Beijing dates (UTC+8). Working days follow the State
+Council's holiday arrangement via ``chinese_calendar``, make-up workdays (调休) included; for
+years the calendar does not know yet, Monday to Friday are working days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import chinese_calendar
+
+from chain_client.types import State
+
+from .index import ProjectRow
+
+__all__ = ["BEIJING", "deadlines", "is_workday", "to_date", "working_days_after"]
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+DAY = 86_400
+#: art. 31: rectification plan within 60 working days of the evaluation report
+RECTIFICATION_WORKING_DAYS = 60
+
+
+def is_workday(day: date) -> bool:
+    """A working day in mainland China (holidays off, 调休 weekend workdays on)."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:  # outside the calendar's known years
+        return day.weekday() < 5
+
+
+def working_days_after(start: date, n: int) -> date:
+    """The ``n``-th working day after ``start`` (``start`` itself not counted); ``n >= 0``.
+
+    ``working_days_after(d, 0)`` is ``d``. E.g. 60 working days after an evaluation report
+    received on ``start`` (art. 31).
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    day, left = start, n
+    while left:
+        day += timedelta(days=1)
+        if is_workday(day):
+            left -= 1
+    return day
+
+
+def to_date(ts: int) -> date:
+    return datetime.fromtimestamp(ts, tz=BEIJING).date()
+
+
+def _end_of_day(day: date) -> int:
+    """The last second of a Beijing date, as unix seconds."""
+    return int(datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=BEIJING).timestamp())
+
+
+KINDS_ZH = {
+    "opinion_expiry": "技术评审意见到期",
+    "progress_report": "季度进度报告",
+    "construction_deadline": "建设期届满",
+    "commission_application": "投入使用评审申请",
+    "self_evaluation": "绩效自评价",
+    "rectification": "整改方案（60个工作日）",
+}
+
+
+def deadlines(projects: Iterable[ProjectRow], now: int, within_days: int) -> list[dict[str, Any]]:
+    """Every open deadline due within ``within_days`` of ``now`` (overdue ones included)."""
+    horizon = now + within_days * DAY
+    items: list[dict[str, Any]] = []
+
+    def add(p: ProjectRow, kind: str, due: int | None, basis: str) -> None:
+        if due is None or due > horizon:
+            return
+        items.append(
+            {
+                "project_code": p.code,
+                "project_name": p.name,
+                "kind": kind,
+                "kind_zh": KINDS_ZH[kind],
+                "due_at": due,
+                "due_date": to_date(due).isoformat(),
+                "days_left": (due - now) // DAY,
+                "overdue": due < now,
+                "basis": basis,
+            }
+        )
+
+    for p in projects:
+        state = State(p.state)
+        if state is State.UNDER_REVIEW and p.opinion_expires_at and not p.funded_at:
+            add(p, "opinion_expiry", p.opinion_expires_at, "art. 15: opinion valid 365 days")
+        if state is State.UNDER_CONSTRUCTION and not p.accepted_at:
+            prog = p.progress(now)
+            add(p, "progress_report", prog["next_due_at"], "art. 18: a report every quarter")
+            add(
+                p,
+                "construction_deadline",
+                p.construction_deadline,
+                "art. 14: period set by funding",
+            )
+        if state is State.UNDER_CONSTRUCTION and p.accepted_at and not p.commission_applied_at:
+            add(
+                p,
+                "commission_application",
+                p.commission_deadline,
+                "art. 23: apply within 6 months of acceptance",
+            )
+        if state is State.OPERATION and p.operation_at and not p.self_evaluated_at:
+            add(
+                p,
+                "self_evaluation",
+                p.operation_at + 456 * DAY,
+                "art. 30: 12-15 months after going into operation",
+            )
+    items.sort(key=lambda i: (i["due_at"], i["project_code"], i["kind"]))
+    return items
+
+
+def rectification_due(report_at: int) -> int:
+    """Deadline of the rectification plan for an evaluation report received at ``report_at``."""
+    return _end_of_day(working_days_after(to_date(report_at), RECTIFICATION_WORKING_DAYS))

@@ -1,0 +1,280 @@
+"""Projects: the list (from the index), one project (index + a chain read pinned to the index's
+block), its history, its catalogs, proofs of its resources and its declared → acceptance diff."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy import select
+
+import catalog
+from chain_client.types import CatalogKind, State, encode_code
+
+from .._views import anchor_public, member_names, project_summary, state_public
+from ..deps import AsOfDep, DbDep, LedgerDep, StoreDep
+from ..errors import NotFound
+from ..index import AnchorRow, EventRow, ProjectRow
+from ..problems import PROBLEM_RESPONSES
+from ..schemas import (
+    Attestation,
+    CatalogList,
+    DiffPublic,
+    EventPublic,
+    Fact,
+    HistoryPublic,
+    Progress,
+    ProjectList,
+    ProjectPublic,
+    ProofPublic,
+)
+
+router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
+
+Code = Annotated[str, Path(description="Unified project code (统一编码)", max_length=32)]
+_STATES = "|".join(s.name for s in State if s is not State.NONE)
+
+
+def _code(code: str) -> str:
+    encode_code(code)  # InvalidInput → 400
+    return code
+
+
+def _project(db: DbDep, code: str) -> ProjectRow:
+    row = db.get(ProjectRow, _code(code))
+    if row is None:
+        raise NotFound(f"no project {code!r} in the index")
+    return row
+
+
+def _now(as_of: Any) -> int:
+    return int(as_of.timestamp) if as_of is not None else 0
+
+
+@router.get("", response_model=ProjectList)
+def list_projects(
+    db: DbDep,
+    as_of: AsOfDep,
+    state: Annotated[
+        str | None,
+        Query(description="State key, e.g. UNDER_CONSTRUCTION", pattern=f"^(?i:{_STATES})$"),
+    ] = None,
+    unit: Annotated[
+        str | None, Query(description="The unit's account (0x…)", pattern=r"^0x[0-9a-fA-F]{40}$")
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Only overdue (true) / on time (false)")
+    ] = None,
+) -> ProjectList:
+    """Every project the index knows, as of its checkpoint block."""
+    query = select(ProjectRow).order_by(ProjectRow.created_block, ProjectRow.code)
+    if state:
+        query = query.where(ProjectRow.state == int(State[state.upper()]))
+    if unit:
+        query = query.where(ProjectRow.unit.ilike(unit))
+    names = member_names(db)
+    now = _now(as_of)
+    projects = [project_summary(p, names, now) for p in db.scalars(query)]
+    if overdue is not None:
+        projects = [p for p in projects if bool(p.overdue) == overdue]
+    return ProjectList(as_of=as_of, projects=projects)
+
+
+def _fact_name(ev: EventRow) -> str:
+    if ev.name == "CatalogAnchored":
+        kind = CatalogKind(int(ev.args["kind"])).key
+        return f"catalog_anchored:{kind}:v{ev.args['version']}"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", ev.name).lower()
+
+
+@router.get("/{code}", response_model=ProjectPublic)
+def get_project(
+    code: Code, db: DbDep, as_of: AsOfDep, ledger: LedgerDep, store: StoreDep
+) -> ProjectPublic:
+    """State (key and Chinese name), unit, times, deadlines, anchors, gate status, and an
+    attestation: the block this reflects and the transaction of each fact."""
+    row = _project(db, code)
+    assert as_of is not None  # a project row implies a checkpoint
+    onchain = ledger.project(code, block=as_of.block_number)
+    times = {
+        key: (int(onchain[key]) or None)
+        for key in (
+            "createdAt", "reviewStartedAt", "cryptoApprovedAt", "opinionPassedAt", "fundedAt",
+            "constructionStartedAt", "acceptedAt", "commissionAppliedAt", "operationAt",
+            "selfEvaluatedAt", "terminatedAt", "lastProgressAt",
+        )
+    }  # fmt: skip
+    prog = row.progress(as_of.timestamp)
+    op = int(onchain["operationAt"])
+    deadlines = {
+        "opinionExpiresAt": int(onchain["opinionExpiresAt"]) or None,
+        "constructionDeadline": int(onchain["constructionDeadline"]) or None,
+        "progressNextDueAt": prog["next_due_at"],
+        "commissionDeadline": row.commission_deadline,
+        "warrantyEndsAt": row.warranty_ends_at,
+        "selfEvaluationOpensAt": op + 365 * 86_400 if op else None,
+        "selfEvaluationClosesAt": op + 456 * 86_400 if op else None,
+    }
+    events = db.scalars(
+        select(EventRow)
+        .where(EventRow.project_code == row.code)
+        .order_by(EventRow.block_number, EventRow.log_index)
+    ).all()
+    facts = [
+        Fact(
+            fact=_fact_name(e),
+            event=e.name,
+            block_number=e.block_number,
+            block_hash=e.block_hash,
+            tx_hash=e.tx_hash,
+            log_index=e.log_index,
+            timestamp=e.timestamp,
+        )
+        for e in events
+    ]
+    anchors = db.scalars(
+        select(AnchorRow).where(AnchorRow.project_code == row.code).order_by(AnchorRow.block_number)
+    ).all()
+    gates_fn = getattr(ledger, "gates", None)  # issue 5: shown once the Ledger has it
+    gates = _jsonable(gates_fn(code)) if callable(gates_fn) else None
+    state = State(int(onchain["state"]))
+    return ProjectPublic(
+        code=row.code,
+        name=str(onchain["name"]),
+        state=state_public(int(state)),
+        unit=str(onchain["unit"]),
+        unit_name=member_names(db).get(str(onchain["unit"]).lower()),
+        times=times,
+        deadlines=deadlines,
+        progress=Progress(reports=int(onchain["progressReports"]), **prog),
+        overdue=row.overdue_reasons(as_of.timestamp),
+        anchors=[anchor_public(a, store) for a in anchors],
+        gates=gates,
+        gates_note=None if gates is not None else "acceptance/commissioning gates: issue 5",
+        attestation=Attestation(
+            block_number=as_of.block_number,
+            block_hash=as_of.block_hash,
+            block_timestamp=as_of.timestamp,
+            facts=facts,
+        ),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "name") and hasattr(value, "value"):
+        return value.name
+    return value
+
+
+@router.get("/{code}/history", response_model=HistoryPublic)
+def project_history(code: Code, db: DbDep, as_of: AsOfDep) -> HistoryPublic:
+    """Every event of the project, oldest first."""
+    row = _project(db, code)
+    events = db.scalars(
+        select(EventRow)
+        .where(EventRow.project_code == row.code)
+        .order_by(EventRow.block_number, EventRow.log_index)
+    ).all()
+    return HistoryPublic(
+        code=row.code, as_of=as_of, events=[EventPublic(**e.to_json()) for e in events]
+    )
+
+
+@router.get("/{code}/catalogs", response_model=CatalogList)
+def project_catalogs(code: Code, db: DbDep, as_of: AsOfDep, store: StoreDep) -> CatalogList:
+    """The project's anchored catalog versions (declared and acceptance), oldest first."""
+    row = _project(db, code)
+    anchors = db.scalars(
+        select(AnchorRow).where(AnchorRow.project_code == row.code).order_by(AnchorRow.block_number)
+    ).all()
+    return CatalogList(
+        code=row.code, as_of=as_of, anchors=[anchor_public(a, store) for a in anchors]
+    )
+
+
+def anchored_catalog(store: StoreDep, anchor: AnchorRow) -> catalog.Catalog:
+    """The stored document of ``anchor``, checked against it."""
+    try:
+        cat = store.get_catalog(bytes.fromhex(anchor.digest))
+    except NotFound:
+        raise NotFound(
+            f"the document of {anchor.project_code} {anchor.kind} v{anchor.version} "
+            f"(digest {anchor.digest}) is not in the store: upload it with POST /v1/catalogs"
+        ) from None
+    if cat.merkle_root.hex() != anchor.merkle_root:
+        raise catalog.RootMismatch(bytes.fromhex(anchor.merkle_root), cat.merkle_root)
+    return cat
+
+
+def _anchor(db: DbDep, code: str, kind: str, version: int | None = None) -> AnchorRow:
+    key = CatalogKind.parse(kind).key
+    query = select(AnchorRow).where(AnchorRow.project_code == code, AnchorRow.kind == key)
+    if version is not None:
+        query = query.where(AnchorRow.version == version)
+    row = db.scalars(query.order_by(AnchorRow.version.desc())).first()
+    if row is None:
+        what = f"v{version}" if version else "version"
+        raise NotFound(f"no anchored {key} catalog {what} of {code!r} in the index")
+    return row
+
+
+@router.get(
+    "/{code}/catalogs/{kind}/{version}/proof/{resource_code:path}", response_model=ProofPublic
+)
+def resource_proof(
+    code: Code,
+    kind: Annotated[str, Path(pattern="^(declared|acceptance)$")],
+    version: Annotated[int, Path(ge=1, le=2**32 - 1)],
+    resource_code: Annotated[str, Path(max_length=128)],
+    db: DbDep,
+    store: StoreDep,
+) -> ProofPublic:
+    """The inclusion proof of one resource in the anchored Merkle root (with the leaf)."""
+    _code(code)
+    anchor = _anchor(db, code, kind, version)
+    cat = anchored_catalog(store, anchor)
+    proof = cat.prove(resource_code)
+    catalog.verify_inclusion(proof, bytes.fromhex(anchor.merkle_root))
+    return ProofPublic(
+        project_code=code,
+        kind=anchor.kind,
+        version=anchor.version,
+        resource_code=resource_code,
+        anchor=anchor_public(anchor, store),
+        proof=proof.to_json(),
+        resource=cat.resource(resource_code),
+    )
+
+
+@router.get("/{code}/diff", response_model=DiffPublic)
+def project_diff(code: Code, db: DbDep, store: StoreDep) -> DiffPublic:
+    """Declared (latest) → acceptance (latest): added, removed and changed resources, the change
+    ratio (art. 16) and a proof for each, checked against both anchored roots."""
+    _code(code)
+    declared = _anchor(db, code, "declared")
+    acceptance = _anchor(db, code, "acceptance")
+    old, new = anchored_catalog(store, declared), anchored_catalog(store, acceptance)
+    diff = catalog.diff_catalogs(old, new)
+    catalog.verify_diff(
+        diff,
+        bytes.fromhex(declared.merkle_root),
+        bytes.fromhex(acceptance.merkle_root),
+        old_count=declared.resource_count,
+        new_count=acceptance.resource_count,
+    )
+    return DiffPublic(
+        code=code,
+        declared=anchor_public(declared, store),
+        acceptance=anchor_public(acceptance, store),
+        ratio_bp=diff.ratio_bp,
+        diff_digest=diff.digest.hex(),
+        verified=True,
+        diff=diff.to_json(),
+    )

@@ -1,0 +1,142 @@
+"""What one running service holds: the chain link, the index, the document store, the indexer."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import select
+
+from chain_client.chain import Chain
+from chain_client.deploy import Deployment, DeploymentMissing
+from chain_client.ledger import Ledger
+from chain_client.node import LocalNode
+from mulu.errors import ChainUnavailable
+
+from .index import EventRow, Index, IndexerThread
+from .settings import Settings
+from .store import DocumentStore
+
+__all__ = ["ChainLink", "Service"]
+
+#: events whose bytes32 argument names an off-chain document (opinion, report, evidence)
+DOCUMENT_ARGS = ("opinionDigest", "reportDigest", "evidenceDigest")
+
+
+class ChainLink:
+    """A lazily (re)connected :class:`Ledger`: never holds keys, survives the node going away.
+
+    After a failure the link is dropped and the next call reconnects (re-reading the local node's
+    URL), at most once per ``retry_after`` seconds; meanwhile calls fail fast with
+    :class:`ChainUnavailable`, which the API turns into ``503`` with ``Retry-After``.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ledger: Ledger | None = None
+        self._lock = threading.Lock()
+        self._failed_at: float | None = None
+        self.last_error: str | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self._failed_at is None
+
+    def url(self) -> str:
+        return self.settings.rpc_url or LocalNode(self.settings.home).url()
+
+    def ledger(self) -> Ledger:
+        with self._lock:
+            if self._ledger is not None:
+                return self._ledger
+            retry = min(1.0, float(self.settings.retry_after))
+            if self._failed_at is not None and time.monotonic() - self._failed_at < retry:
+                raise ChainUnavailable(self.last_error or "chain unreachable")
+            try:
+                chain = Chain.connect(self.url(), timeout=10.0)
+                deployment = Deployment.load(self.settings.deployment_file)
+                self._ledger = Ledger(chain, deployment)
+            except (ChainUnavailable, DeploymentMissing) as exc:
+                self._mark_failed(str(exc))
+                raise ChainUnavailable(str(exc)) from exc
+            self._failed_at, self.last_error = None, None
+            return self._ledger
+
+    def failed(self, error: str) -> None:
+        with self._lock:
+            self._mark_failed(error)
+
+    def succeeded(self) -> None:
+        self._failed_at = None
+
+    def _mark_failed(self, error: str) -> None:
+        self._ledger = None
+        self._failed_at = time.monotonic()
+        self.last_error = error
+
+
+class Service:
+    """The state of one app: settings, chain link, index, store and (optionally) the indexer."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.link = ChainLink(settings)
+        if settings.db_url.startswith("sqlite:///"):
+            settings.home.mkdir(parents=True, exist_ok=True)
+        self.index = Index(settings.db_url)
+        self.store = DocumentStore(settings.documents, max_bytes=settings.max_body_bytes)
+        self.indexer: IndexerThread | None = None
+
+    def start(self) -> None:
+        if self.settings.run_indexer and self.indexer is None:
+            self.indexer = IndexerThread(
+                self.index,
+                self.link.ledger,
+                interval=self.settings.poll_interval,
+                on_status=self._indexer_status,
+                confirmations=self.settings.confirmations,
+                batch_blocks=self.settings.batch_blocks,
+                reorg_depth=self.settings.reorg_depth,
+            )
+            self.indexer.start()
+
+    def stop(self) -> None:
+        if self.indexer is not None:
+            self.indexer.stop()
+            self.indexer = None
+        self.index.close()
+
+    def _indexer_status(self, ok: bool, error: str | None) -> None:
+        if ok:
+            self.link.succeeded()
+        else:
+            self.link.failed(error or "chain unreachable")
+
+    def referenced(self, digest: bytes) -> bool:
+        """Whether an indexed event names ``digest`` as an off-chain document."""
+        want = "0x" + digest.hex()
+        with self.index.session() as s:
+            for args in s.scalars(
+                select(EventRow.args).where(
+                    EventRow.name.in_(
+                        [
+                            "ReviewPassed",
+                            "ProgressReported",
+                            "SelfEvaluationSubmitted",
+                            "ChangeFiled",
+                            "ChangeApproved",
+                        ]
+                    )
+                )
+            ):
+                if any(args.get(k) == want for k in DOCUMENT_ARGS):
+                    return True
+        return False
+
+    def status(self) -> dict[str, Any]:
+        indexer = self.indexer
+        return {
+            "running": bool(indexer and indexer.running),
+            "last_error": indexer.last_error if indexer else None,
+        }
