@@ -1,6 +1,7 @@
-"""Smoke test of the three contracts with plain web3.py on eth-tester (no chain_client).
+"""Smoke test of the four contracts with plain web3.py on eth-tester (no chain_client).
 
-Deploys Members (3 governors, threshold 2) -> ProjectLibrary -> CatalogLedger, admits members
+Deploys Members (3 governors, threshold 2) -> ProjectLibrary -> CatalogLedger -> Confirmations
+(off-chain 确权 mode: signatures are range-checked and recorded), admits members
 through governance, walks one project RESERVE -> OPERATION with time travel, and checks a few
 refusals by the 4-byte selector of the named error. Prints the gas of every step (``-s``).
 The lead's behaviour suite (tests/chain) covers the full role x function x state matrix.
@@ -78,6 +79,31 @@ def code_of(text: str) -> bytes:
     return text.encode("ascii").ljust(32, b"\0")
 
 
+ZERO = "0x" + "00" * 20
+
+
+def confirm_all(
+    world: dict[str, Any], code: bytes, version: int, count: int, d: bytes, r: bytes
+) -> None:
+    """Every step for every resource (off-chain mode: any in-range r, s is recorded)."""
+    chain, c = world["chain"], world["confirmations"].functions
+    platform, unit = world["platform"], world["unit"]
+    idx = list(range(count))
+    chain.send(c.confirmSteps(code, version, CLOUD, idx), platform, f"confirmSteps {count}")
+    chain.send(c.confirmSteps(code, version, INTERFACE, idx), platform)
+    chain.send(
+        c.confirmUpdates(code, version, idx, [chain.now()] * count),
+        platform,
+        f"confirmUpdates {count}",
+    )
+    one = (1).to_bytes(32, "big")
+    chain.send(
+        c.confirmOwnership(code, version, idx, d, r, one, one),
+        unit,
+        f"confirmOwnership {count} (off-chain)",
+    )
+
+
 def digest() -> bytes:
     return secrets.token_bytes(32)
 
@@ -86,9 +112,13 @@ def _artifact(name: str) -> dict[str, Any]:
     return json.loads((ARTIFACTS / f"{name}.json").read_text(encoding="utf-8"))
 
 
+CONTRACT_NAMES = ("Members", "ProjectLibrary", "CatalogLedger", "Confirmations")
+CLOUD, UPDATE, CHAIN, OWNERSHIP, INTERFACE = range(5)
+
+
 def _error_selectors() -> dict[str, bytes]:
     selectors: dict[str, bytes] = {}
-    for name in ("Members", "ProjectLibrary", "CatalogLedger"):
+    for name in CONTRACT_NAMES:
         for item in _artifact(name)["abi"]:
             if item["type"] == "error":
                 sig = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
@@ -102,7 +132,8 @@ GAS: dict[str, int] = {}
 
 class Chain:
     def __init__(self) -> None:
-        self.tester = EthereumTester(PyEVMBackend())
+        genesis = PyEVMBackend.generate_genesis_state(num_accounts=12)
+        self.tester = EthereumTester(PyEVMBackend(genesis_state=genesis))
         self.w3 = Web3(EthereumTesterProvider(self.tester))
         self.accounts = self.w3.eth.accounts
 
@@ -160,7 +191,7 @@ def expect_revert(error: str, fn: Any, sender: str, *, args: tuple[Any, ...] | N
 
         item = next(
             i
-            for name in ("Members", "ProjectLibrary", "CatalogLedger")
+            for name in CONTRACT_NAMES
             for i in _artifact(name)["abi"]
             if i["type"] == "error" and i["name"] == error
         )
@@ -180,6 +211,7 @@ def world() -> dict[str, Any]:
         "unit": acc[6],
         "unit2": acc[7],
         "unit3": acc[9],
+        "platform": acc[10],
     }
     outsider = acc[8]
     members = chain.deploy(
@@ -192,6 +224,24 @@ def world() -> dict[str, Any]:
     )
     library = chain.deploy("ProjectLibrary", acc[0], members.address)
     ledger = chain.deploy("CatalogLedger", acc[0], members.address, library.address)
+    confirmations = chain.deploy(
+        "Confirmations", acc[0], members.address, library.address, ledger.address, ZERO
+    )
+    expect_revert(
+        "CatalogNotDeployer",
+        ledger.functions.setConfirmations(confirmations.address),
+        acc[1],
+        args=(acc[1], acc[0]),
+    )
+    expect_revert(
+        "CatalogConfirmationsMismatch", ledger.functions.setConfirmations(library.address), acc[0]
+    )
+    chain.send(ledger.functions.setConfirmations(confirmations.address), acc[0])
+    expect_revert(
+        "CatalogConfirmationsAlreadyWired",
+        ledger.functions.setConfirmations(confirmations.address),
+        acc[0],
+    )
     # the library refuses to run ledger-dependent steps before wiring
     chain.send(library.functions.setCatalogLedger(ledger.address), acc[0], "setCatalogLedger")
     expect_revert(
@@ -205,6 +255,7 @@ def world() -> dict[str, Any]:
         "unit": "UNIT",
         "unit2": "UNIT",
         "unit3": "UNIT",
+        "platform": "PLATFORM",
     }
     for who, r in roles.items():
         fn = members.functions.propose(ADMIT, names[who], who, [role(r)], sm2_public_key())
@@ -232,6 +283,7 @@ def world() -> dict[str, Any]:
         "members": members,
         "library": library,
         "ledger": ledger,
+        "confirmations": confirmations,
         "gov": governors,
         "outsider": outsider,
         **names,
@@ -453,19 +505,30 @@ def test_project_lifecycle(world: dict[str, Any]) -> None:
     chain.send(f.fileChange(code, 1500, digest()), unit, "fileChange")
     chain.send(f.approveChange(code, 2500, digest()), rev, "approveChange")
 
-    expect_revert("CatalogAcceptanceCatalogMissing", f.accept(code), unit)
+    diff = digest()
+    expect_revert("CatalogAcceptanceCatalogMissing", f.accept(code, 0, diff), unit)
     chain.send(
         led.functions.anchor(code, ACCEPTANCE, 1, digest(), digest(), 11),
         unit,
         "anchor acceptance v1 (first)",
     )
+    da, ra = digest(), digest()
     chain.send(
-        led.functions.anchor(code, ACCEPTANCE, 2, digest(), digest(), 11),
+        led.functions.anchor(code, ACCEPTANCE, 2, da, ra, 11),
         unit,
         "anchor acceptance v2 (subsequent)",
     )
     expect_revert("ProjectCommissionNotApplied", f.commission(code), rev)
-    chain.send(f.accept(code), unit, "accept")
+    expect_revert("GateStepMissing", f.accept(code, 0, diff), unit, args=(code, 2, CLOUD, 0))
+    confirm_all(world, code, 2, 11, da, ra)
+    expect_revert("ProjectZeroDigest", f.accept(code, 0, bytes(32)), unit)
+    expect_revert("ProjectInvalidRatio", f.accept(code, 10001, diff), unit)
+    expect_revert(
+        "ProjectChangeNotApproved", f.accept(code, 2501, diff), unit, args=(code, 2501, 2500)
+    )
+    chain.send(f.accept(code, 2500, diff), unit, "accept")
+    info = f.project(code).call()
+    assert (info[22], info[23], info[26]) == (2, 2500, diff)
     accepted_at = f.project(code).call()[14]
     assert f.warrantyEndsAt(code).call() == accepted_at + 730 * DAY
     chain.advance(100 * DAY)
@@ -501,8 +564,10 @@ def test_commission_too_late(world: dict[str, Any]) -> None:
         (f.startConstruction(code), unit),
     ):
         chain.send(fn, who)
-    chain.send(led.functions.anchor(code, ACCEPTANCE, 1, digest(), digest(), 1), unit)
-    chain.send(f.accept(code), unit)
+    da, ra = digest(), digest()
+    chain.send(led.functions.anchor(code, ACCEPTANCE, 1, da, ra, 1), unit)
+    confirm_all(world, code, 1, 1, da, ra)
+    chain.send(f.accept(code, 0, digest()), unit)
     chain.advance(184 * DAY)
     deadline = f.commissionDeadline(code).call()
     expect_revert("ProjectCommissionTooLate", f.applyCommission(code), unit)
