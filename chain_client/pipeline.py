@@ -62,6 +62,8 @@ BATCH_PURPOSE = b"mulu/anchor-batch/v1\0"
 #: JSON-RPC calls per HTTP request
 RPC_CHUNK = 500
 DEFAULT_BATCH = 100
+#: full passes (send everything, verify everything) before giving up on a node that keeps losing state
+MAX_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -298,7 +300,7 @@ class AnchorPipeline:
             )
             for i in unique
         )
-        attempt = 0
+        attempt = rounds = 0
         first = True
         todo = unique
         while todo:
@@ -306,6 +308,9 @@ class AnchorPipeline:
                 todo = self._reconcile(todo, report, first=first)
                 first = False
                 todo = self._send_waves(todo, report)
+                if not todo:
+                    rounds += 1
+                    todo = self._verify(report) if rounds <= MAX_ROUNDS else []
             except ChainUnavailable as exc:
                 attempt += 1
                 report.retries += 1
@@ -320,8 +325,33 @@ class AnchorPipeline:
                     f"chain unavailable ({exc}); retry {attempt}/{self.max_retries} in {delay:.1f} s"
                 )
                 time.sleep(delay)
+        skipped = {i.digest for i in report.skipped}
+        report.anchored = [
+            i for i in {i.digest: i for i in report.anchored}.values() if i.digest not in skipped
+        ]
         report.seconds = time.perf_counter() - started
         return report
+
+    def _verify(self, report: PipelineReport) -> list[AnchorItem]:
+        """Re-check every anchor of this run once all is sent: a node that restarted from an
+        older state (anvil after SIGKILL, a transport retry that hid the outage) may have lost
+        transactions it had already given receipts for. Lost catalogs, and the version-gap
+        refusals they may have caused, go round again."""
+        done = list({i.digest: i for i in report.anchored}.values())
+        lost = [i for i, ok in zip(done, self._is_anchored(done), strict=True) if not ok]
+        if not lost:
+            return []
+        self.log(f"{len(lost)} anchor(s) confirmed earlier are gone from the chain: resending")
+        gone = {i.digest for i in lost}
+        report.anchored = [i for i in report.anchored if i.digest not in gone]
+        gaps = [
+            r
+            for r in report.refused
+            if r.item is not None and getattr(r.error, "error_name", "") == "CatalogVersionGap"
+        ]
+        report.refused = [r for r in report.refused if r not in gaps]
+        self.journal.mark_planned(gone)
+        return lost + [r.item for r in gaps if r.item is not None]
 
     # -- reconcile with the chain -------------------------------------------------------------
 
@@ -342,6 +372,7 @@ class AnchorPipeline:
                 self.log(f"waiting for {len(pending)} transaction(s) still pending from before")
                 self._receipts(pending)
         anchored = self._is_anchored(items)
+        counted = {i.digest for i in report.anchored}
         todo = []
         done = []
         for item, on_chain in zip(items, anchored, strict=True):
@@ -356,8 +387,10 @@ class AnchorPipeline:
             done.append(item.digest)
             if first:
                 report.skipped.append(item)
-            else:
+            elif item.digest not in counted:
                 report.anchored.append(item)
+            else:
+                continue
             self.progress("anchored", 1)
         self.journal.mark_confirmed(done, None, None)
         if todo:
