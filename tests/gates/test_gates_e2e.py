@@ -1,0 +1,231 @@
+"""Articles 21 and 24 end to end, with a 50-resource acceptance catalog: acceptance refused for each
+missing step (and one missing resource of each step), then allowed; commissioning refused after a
+new catalog version and after 6 months; 确权 replay/forgery/wrong key refused or reported.
+Runs on eth-tester and on anvil (the `world` fixture)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import sm_crypto
+from chain_client import errors
+from chain_client.steps import Steps, acceptance_diff
+from chain_client.types import ProposalKind, State, Step
+
+from ..chain.conftest import World
+from ..chain.flows import digest
+from .docs import make_catalog, save
+
+N = 50
+ORDER = (Step.CLOUD, Step.UPDATE, Step.OWNERSHIP, Step.INTERFACE)
+
+
+def _anchor(world: World, doc) -> None:
+    world.ledger.anchor(
+        world["unit1"],
+        doc.project_code,
+        doc.kind.value,
+        doc.version,
+        doc.digest,
+        doc.merkle_root,
+        doc.resource_count,
+    )
+
+
+def _under_construction(
+    world: World, documents: Path, *, declared_count: int = 48
+) -> tuple[str, object]:
+    code = "BJ-2026-" + world.new_code()[-4:] + "5"
+    led = world.ledger
+    led.create_project(world["eitb"], code, world["unit1"].address, "智慧教育数据平台")
+    declared = make_catalog(code, "declared", 1, declared_count)
+    save(declared, documents)
+    _anchor(world, declared)
+    led.start_review(world["eitb"], code)
+    led.approve_crypto(world["crypto"], code)
+    led.pass_review(world["eitb"], code, digest())
+    led.fund(world["drc"], code, 365)
+    led.start_construction(world["unit1"], code)
+    acceptance = make_catalog(code, "acceptance", 1, N)
+    save(acceptance, documents)
+    _anchor(world, acceptance)
+    return code, acceptance
+
+
+def _confirm(world: World, steps: Steps, doc, step: Step, indices: list[int]) -> None:
+    code, version = doc.project_code, doc.version
+    if step is Step.OWNERSHIP:
+        conf = steps.sign_ownership(world.sm2["unit1"], doc, [doc.codes[i] for i in indices])
+        steps.submit_ownership(world["unit1"], conf)
+    elif step is Step.UPDATE:
+        steps.confirm_updates(
+            world["platform"], code, version, indices, [world.now()] * len(indices)
+        )
+    else:
+        steps.confirm(world["platform"], code, version, step, indices)
+
+
+def _accept(world: World, documents: Path, code: str):
+    diff = acceptance_diff(world.ledger, documents, code)
+    return world.ledger.accept(
+        world["unit1"], code, ratio_bp=min(diff.ratio_bp, 10_000), diff_digest=diff.digest
+    )
+
+
+def test_acceptance_refused_per_missing_step_then_allowed(world: World, tmp_path: Path) -> None:
+    steps = Steps(world.ledger)
+    code, doc = _under_construction(world, tmp_path)
+    last = N - 1
+    for step in ORDER:
+        # nothing of this step yet: the revert names the step and resource 0
+        with pytest.raises(errors.GateStepMissing) as info:
+            _accept(world, tmp_path, code)
+        assert info.value.args_dict["step"] is step
+        assert int(info.value.args_dict["index"]) == 0
+        # all but the last resource: the revert names the last resource
+        _confirm(world, steps, doc, step, list(range(last)))
+        with pytest.raises(errors.GateStepMissing) as info:
+            _accept(world, tmp_path, code)
+        assert info.value.args_dict["step"] is step
+        assert int(info.value.args_dict["index"]) == last
+        _confirm(world, steps, doc, step, [last])
+    report = steps.gates(code, tmp_path)
+    assert report.acceptance_ready, report.acceptance_blockers
+    result = _accept(world, tmp_path, code)
+    accepted = result.event("ProjectAccepted")
+    assert accepted.args["changeRatioBp"] == 417  # 2 resources added to 48 declared
+    assert world.ledger.state(code) is State.UNDER_CONSTRUCTION
+    assert world.ledger.project(code)["acceptedAt"] > 0
+    assert steps.verify_ownership_records(code) == []
+
+
+def test_large_change_needs_reviewer_approval_before_acceptance(
+    world: World, tmp_path: Path
+) -> None:
+    steps = Steps(world.ledger)
+    code, doc = _under_construction(world, tmp_path, declared_count=40)  # 10 of 40 added: 2500 bp
+    for step in ORDER:
+        _confirm(world, steps, doc, step, list(range(N)))
+    with pytest.raises(errors.ProjectChangeNotApproved) as info:
+        _accept(world, tmp_path, code)
+    assert info.value.args_dict["ratioBp"] == 2500
+    diff = acceptance_diff(world.ledger, tmp_path, code)
+    world.ledger.approve_change(world["eitb"], code, diff.ratio_bp, diff.digest)
+    assert _accept(world, tmp_path, code).event("ProjectAccepted").args["changeRatioBp"] == 2500
+
+
+def _accepted(world: World, tmp_path: Path) -> tuple[str, object]:
+    steps = Steps(world.ledger)
+    code, doc = _under_construction(world, tmp_path)
+    for step in ORDER:
+        _confirm(world, steps, doc, step, list(range(N)))
+    _accept(world, tmp_path, code)
+    return code, doc
+
+
+def test_commissioning_refused_after_new_version_resets_confirmations(
+    world: World, tmp_path: Path
+) -> None:
+    code, _ = _accepted(world, tmp_path)
+    world.ledger.apply_commission(world["unit1"], code)
+    v2 = make_catalog(code, "acceptance", 2, N, variant=1)
+    save(v2, tmp_path)
+    _anchor(world, v2)
+    with pytest.raises(errors.GateConfirmationsReset):
+        world.ledger.commission(world["eitb"], code)
+    report = Steps(world.ledger).gates(code, tmp_path)
+    assert not report.commission_ready and report.confirmed["cloud"] == 0
+
+
+def test_commissioning_refused_when_applied_after_6_months(world: World, tmp_path: Path) -> None:
+    code, _ = _accepted(world, tmp_path)
+    world.advance_days(184)
+    with pytest.raises(errors.ProjectCommissionTooLate):
+        world.ledger.apply_commission(world["unit1"], code)
+    code2, _ = _accepted(world, tmp_path)
+    world.ledger.apply_commission(world["unit1"], code2)
+    world.ledger.commission(world["eitb"], code2)
+    assert world.ledger.state(code2) is State.OPERATION
+
+
+def test_step_roles_and_versions(world: World, tmp_path: Path) -> None:
+    steps = Steps(world.ledger)
+    code, doc = _under_construction(world, tmp_path)
+    for name in ("eitb", "drc", "finance", "crypto", "sector", "unit1", "unit2", "auditor"):
+        for step in (Step.CLOUD, Step.INTERFACE):
+            with pytest.raises(errors.ProjectUnauthorized) as info:
+                steps.confirm(world[name], code, 1, step, [0])
+            assert info.value.args_dict["account"] == world[name].address
+        with pytest.raises(errors.ProjectUnauthorized):
+            steps.confirm_updates(world[name], code, 1, [0], [world.now()])
+    with pytest.raises(errors.ConfirmationNotLatestVersion):
+        steps.confirm(world["platform"], code, 2, Step.CLOUD, [0])
+    with pytest.raises(errors.ConfirmationIndexOutOfRange):
+        steps.confirm(world["platform"], code, 1, Step.CLOUD, [N])
+    with pytest.raises(errors.ConfirmationInvalidRefreshTime):
+        steps.confirm_updates(world["platform"], code, 1, [0], [world.now() + 3600])
+    conf = steps.sign_ownership(world.sm2["unit1"], doc, doc.codes[:3])
+    with pytest.raises(errors.ProjectNotUnit):
+        steps.submit_ownership(world["unit2"], conf)
+    for name in ("eitb", "platform", "auditor"):
+        with pytest.raises(errors.ProjectUnauthorized):
+            steps.submit_ownership(world[name], conf)
+    assert steps.status(code, 1)[1][Step.CLOUD.index] == 0
+    assert steps.status(code, 1)[1][Step.CHAIN.index] == N  # 上链: the anchor itself
+
+
+def test_replayed_forged_and_wrong_key_ownership_detected(world: World, tmp_path: Path) -> None:
+    """Off-chain mode (no on-chain verifier): the chain records, the audit reports."""
+    steps = Steps(world.ledger)
+    code, doc = _under_construction(world, tmp_path)
+    good = steps.sign_ownership(world.sm2["unit1"], doc, doc.codes[:5])
+    steps.submit_ownership(world["unit1"], good)
+    assert steps.verify_ownership_records(code) == []
+    # wrong key: signed by another unit's key, sent by the right account
+    wrong = steps.sign_ownership(world.sm2["unit2"], doc, doc.codes[5:10])
+    # forged: flipped bit in s
+    forged = replace(good, indices=[10, 11], resource_codes=doc.codes[10:12])
+    forged = replace(forged, signature=good.signature[:63] + bytes([good.signature[63] ^ 1]))
+    # replayed: the good signature presented for other resources of the same catalog
+    replayed = replace(good, indices=[20, 21, 22, 23, 24], resource_codes=doc.codes[20:25])
+    refused = 0
+    for bad in (wrong, forged, replayed):
+        try:
+            steps.submit_ownership(world["unit1"], bad)
+        except errors.ContractError:
+            refused += 1  # on-chain verification on: refused by named error
+    findings = steps.verify_ownership_records(code)
+    assert refused + len(findings) == 3, findings
+    assert all("invalid" in f["finding"] for f in findings)
+
+
+def test_ownership_with_a_key_rotated_away_is_reported(world: World, tmp_path: Path) -> None:
+    steps = Steps(world.ledger)
+    code, doc = _under_construction(world, tmp_path)
+    before = steps.sign_ownership(world.sm2["unit1"], doc, doc.codes[:5])
+    steps.submit_ownership(world["unit1"], before)
+    new_key = sm_crypto.PrivateKey.generate()
+    pid, _ = world.ledger.propose(
+        world["eitb"],
+        ProposalKind.ROTATE_KEY,
+        world["unit1"].address,
+        sm2_key=new_key.public_key.xy,
+    )
+    world.ledger.approve(world["drc"], pid)
+    world.ledger.execute(world["eitb"], pid)
+    # made before the rotation: still valid under the key of its block
+    assert steps.verify_ownership_records(code) == []
+    # after the rotation, the old key no longer counts
+    stale = steps.sign_ownership(world.sm2["unit1"], doc, doc.codes[5:8])
+    try:
+        steps.submit_ownership(world["unit1"], stale)
+        findings = steps.verify_ownership_records(code)
+        assert len(findings) == 1 and "invalid" in findings[0]["finding"]
+    except errors.ContractError:
+        pass  # on-chain verification refused it outright
+    fresh = steps.sign_ownership(new_key, doc, doc.codes[8:10])
+    steps.submit_ownership(world["unit1"], fresh)
+    assert len(steps.verify_ownership_records(code)) <= 1  # only the stale one, if it was recorded
