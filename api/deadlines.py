@@ -15,7 +15,7 @@ import chinese_calendar
 
 from chain_client.types import State
 
-from .index import ProjectRow
+from .index import QUARTER, ProjectRow
 
 __all__ = ["BEIJING", "deadlines", "is_workday", "to_date", "working_days_after"]
 
@@ -96,6 +96,14 @@ def deadlines(projects: Iterable[ProjectRow], now: int, within_days: int) -> lis
             add(p, "opinion_expiry", p.opinion_expires_at, "art. 15: opinion valid 365 days")
         if state is State.UNDER_CONSTRUCTION and not p.accepted_at:
             prog = p.progress(now)
+            if prog["overdue"] and p.construction_started_at:
+                missed_end = p.construction_started_at + (p.progress_reports + 1) * QUARTER
+                add(
+                    p,
+                    "progress_report",
+                    min(missed_end, now - 1),
+                    f"art. 18: {prog['missed_quarters']} quarterly report(s) missed",
+                )
             add(p, "progress_report", prog["next_due_at"], "art. 18: a report every quarter")
             add(
                 p,

@@ -394,7 +394,7 @@ class Indexer:
                 break
         with self.index.session() as s, s.begin():
             s.execute(delete(EventRow).where(EventRow.block_number > fork))
-            s.execute(delete(AnchorRow).where(AnchorRow.block_number > fork))
+            s.execute(delete(AnchorRow))
             s.execute(delete(BlockRow).where(BlockRow.block_number > fork))
             s.execute(delete(KeyRow))
             s.execute(delete(MemberRow))

@@ -36,12 +36,13 @@ class ChainLink:
         self.settings = settings
         self._ledger: Ledger | None = None
         self._lock = threading.Lock()
-        self._failed_at: float | None = None
+        self._attempted_at: float | None = None  # last real connection attempt
+        self._down = False
         self.last_error: str | None = None
 
     @property
     def reachable(self) -> bool:
-        return self._failed_at is None
+        return not self._down
 
     def url(self) -> str:
         return self.settings.rpc_url or LocalNode(self.settings.home).url()
@@ -51,29 +52,27 @@ class ChainLink:
             if self._ledger is not None:
                 return self._ledger
             retry = min(1.0, float(self.settings.retry_after))
-            if self._failed_at is not None and time.monotonic() - self._failed_at < retry:
+            now = time.monotonic()
+            if self._down and self._attempted_at is not None and now - self._attempted_at < retry:
                 raise ChainUnavailable(self.last_error or "chain unreachable")
+            self._attempted_at = now
             try:
                 chain = Chain.connect(self.url(), timeout=10.0)
                 deployment = Deployment.load(self.settings.deployment_file)
                 self._ledger = Ledger(chain, deployment)
             except (ChainUnavailable, DeploymentMissing) as exc:
-                self._mark_failed(str(exc))
+                self._ledger, self._down, self.last_error = None, True, str(exc)
                 raise ChainUnavailable(str(exc)) from exc
-            self._failed_at, self.last_error = None, None
+            self._down, self.last_error = False, None
             return self._ledger
 
     def failed(self, error: str) -> None:
+        """A call failed: drop the connection; the next :meth:`ledger` reconnects (rate-limited)."""
         with self._lock:
-            self._mark_failed(error)
+            self._ledger, self._down, self.last_error = None, True, error
 
     def succeeded(self) -> None:
-        self._failed_at = None
-
-    def _mark_failed(self, error: str) -> None:
-        self._ledger = None
-        self._failed_at = time.monotonic()
-        self.last_error = error
+        self._down = False
 
 
 class Service:

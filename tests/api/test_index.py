@@ -1,0 +1,133 @@
+"""The index on a real anvil and a real SQLite file: a crash mid-batch commits nothing, a restart
+resumes with no duplicate and nothing missing, batches can stop anywhere, and a reorg is undone."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+import sm_crypto
+from api.index import AnchorRow, EventRow, Index, Indexer, ProjectRow
+from chain_client.bootstrap import DEV_MEMBERS, setup_ledger
+from chain_client.chain import Chain
+from chain_client.ledger import Ledger
+from chain_client.types import CatalogKind, State
+
+pytestmark = pytest.mark.anvil
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def world(anvil_url: str):
+    chain = Chain.connect(anvil_url)
+    accounts = {name: Chain.new_account() for name in DEV_MEMBERS}
+    for acct in accounts.values():
+        chain.fund(acct.address, 10**22)
+    keys = {n: sm_crypto.PrivateKey.generate().public_key.xy for n in DEV_MEMBERS}
+    deployment = setup_ledger(
+        chain, {n: a.address for n, a in accounts.items()}, keys, accounts.__getitem__
+    )
+    ledger = Ledger(chain, deployment)
+    for i in range(6):  # a few projects with anchors: enough events for several batches
+        code = f"BJ-2026-{9000 + i:04d}-IX{secrets.randbelow(10**4)}"[:32]
+        ledger.create_project(accounts["eitb"], code, accounts["unit1"].address, f"索引测试项目{i}")
+        ledger.anchor(
+            accounts["unit1"],
+            code,
+            CatalogKind.DECLARED,
+            1,
+            secrets.token_bytes(32),
+            secrets.token_bytes(32),
+            20 + i,
+        )
+    return chain, ledger, accounts
+
+
+def _positions(index: Index) -> list[tuple[int, int]]:
+    with index.session() as s:
+        return [
+            tuple(r) for r in s.execute(select(EventRow.block_number, EventRow.log_index)).all()
+        ]
+
+
+def _chain_positions(ledger: Ledger, upto: int) -> list[tuple[int, int]]:
+    return [(e.block_number, e.log_index) for e in ledger.logs(to_block=upto)]
+
+
+def test_crash_mid_batch_then_resume(world, tmp_path: Path) -> None:
+    chain, ledger, _ = world
+    index = Index(f"sqlite:///{tmp_path / 'index.db'}")
+
+    def crash(rows: int) -> None:
+        if rows == 7:
+            raise Crash("killed after 7 rows")
+
+    with pytest.raises(Crash):
+        Indexer(index, ledger, batch_blocks=10_000, fault=crash).sync()
+    assert _positions(index) == [] and index.checkpoint() is None  # nothing half-written
+
+    # a crash in a later batch keeps the earlier batches (each is one transaction)
+    calls = {"n": 0}
+
+    def crash_late(rows: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 40:
+            raise Crash("killed in a later batch")
+
+    with pytest.raises(Crash):
+        Indexer(index, ledger, batch_blocks=5, fault=crash_late).sync()
+    cp = index.checkpoint()
+    assert cp is not None
+    partial = _positions(index)
+    assert partial == _chain_positions(ledger, cp.block_number)  # exactly up to the checkpoint
+
+    result = Indexer(index, ledger, batch_blocks=5).sync()  # restart
+    head = result.head
+    got = _positions(index)
+    assert len(got) == len(set(got))  # no duplicate
+    assert sorted(got) == _chain_positions(ledger, head)  # nothing missing
+    again = Indexer(index, ledger).sync()
+    assert again.events == 0 and _positions(index) == got  # idempotent
+    with index.session() as s:
+        assert s.scalar(select(func.count()).select_from(ProjectRow)) >= 6
+        assert s.scalar(select(func.count()).select_from(AnchorRow)) >= 6
+
+
+def test_stop_between_batches_resumes(world, tmp_path: Path) -> None:
+    _, ledger, _ = world
+    index = Index(f"sqlite:///{tmp_path / 'index.db'}")
+    first = Indexer(index, ledger, batch_blocks=3).sync(max_batches=2)
+    assert first.batches == 2 and first.checkpoint is not None
+    assert first.checkpoint < first.head
+    rest = Indexer(index, ledger, batch_blocks=3).sync()
+    assert rest.checkpoint == rest.head
+    assert sorted(_positions(index)) == _chain_positions(ledger, rest.head)
+
+
+def test_reorg_is_rolled_back(world, tmp_path: Path) -> None:
+    chain, ledger, accounts = world
+    index = Index(f"sqlite:///{tmp_path / 'index.db'}")
+    Indexer(index, ledger).sync()
+    snapshot = chain.snapshot()
+    lost = f"BJ-2026-8888-R{secrets.randbelow(10**6)}"
+    ledger.create_project(accounts["eitb"], lost, accounts["unit1"].address, "将被回滚的项目")
+    Indexer(index, ledger).sync()
+    with index.session() as s:
+        assert s.get(ProjectRow, lost) is not None
+    chain.revert_to(snapshot)  # the fork: same heights, other blocks
+    kept = f"BJ-2026-7777-R{secrets.randbelow(10**6)}"
+    ledger.create_project(accounts["eitb"], kept, accounts["unit2"].address, "分叉后的项目")
+    chain.advance_time(1)  # one more block, so the new branch is at least as high
+    result = Indexer(index, ledger).sync()
+    assert result.rolled_back_to is not None
+    with index.session() as s:
+        assert s.get(ProjectRow, lost) is None
+        row = s.get(ProjectRow, kept)
+        assert row is not None and row.state == int(State.RESERVE)
+    assert sorted(_positions(index)) == _chain_positions(ledger, result.head)
