@@ -183,7 +183,9 @@ def step_sign_ownership(
     deployment = Deployment.load(session.deployment_path)
     doc = _offline_doc(session, code, version)
     chosen = _select(doc, resources)
-    name = options(ctx).identity or _unit_identity_offline(session, doc)
+    name = options(ctx).identity
+    if not name:  # offline there is no chain to ask which identity is the project's unit
+        raise InvalidInput("offline signing needs --as NAME (the identity of the project's unit)")
     key = session.unlock(name).sm2_key
     contract = deployment.addresses.get("Confirmations") or deployment.addresses["CatalogLedger"]
     conf = sign_ownership(
@@ -230,15 +232,6 @@ def _offline_doc(session: Session, code: str, version: int | None) -> catalog.Ca
         which = f"version {version}" if version else "any version"
         raise DocumentMissing(f"no acceptance catalog of {code} ({which}) in {_documents(session)}")
     return best
-
-
-def _unit_identity_offline(session: Session, doc: catalog.Catalog) -> str:
-    units = [n for n in session.identities.names() if n.startswith("unit")]
-    if len(units) != 1:
-        raise InvalidInput(
-            f"say which unit signs with --as NAME (local unit identities: {', '.join(units) or 'none'})"
-        )
-    return units[0]
 
 
 @step_app.command("submit")
