@@ -498,8 +498,29 @@ def project_progress(
 
 @project_app.command("accept")
 def project_accept(ctx: typer.Context, code: CodeArg) -> None:
-    """Acceptance (验收) inside 在建 (the project's UNIT; acceptance catalog anchored)."""
-    _step(ctx, code, "accepted (验收)", "accept", None)
+    """Acceptance (验收) inside 在建 (the project's UNIT).
+
+    The chain refuses unless every resource of the latest acceptance catalog has done all five
+    steps. The declared → acceptance change ratio and the diff's digest are computed here from
+    the anchored documents under $MULU_HOME/documents and recorded; above 1500 bp (15%) a
+    REVIEWER change approval must exist first.
+    """
+    from chain_client.steps import acceptance_diff
+
+    encode_code(code)
+    session = _session(ctx)
+    diff = acceptance_diff(session.ledger, session.home / "documents", code)
+    store_document(session.home, diff.canonical, ".diff.json")
+    # the ratio is recorded in basis points, capped at 100% (the contract's range)
+    ratio = min(diff.ratio_bp, 10_000)
+    signer = session.signer(unit_of=code)
+    result = session.ledger.accept(signer, code, ratio_bp=ratio, diff_digest=diff.digest)
+    _tx_out(
+        ctx,
+        f"{code}: accepted (验收), change ratio {ratio / 100:.2f}%",
+        result,
+        {"code": code, "state": session.ledger.state(code).name, "ratio_bp": ratio, "diff_digest": diff.digest.hex()},
+    )
 
 
 @project_app.command("commission-apply")
