@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +173,13 @@ class CatalogUnloadable(InvalidInput):
 # -- preparation (CPU, in worker processes) -----------------------------------------------------
 
 
-def _load_one(source: str | bytes) -> tuple[str, Any]:
-    """Worker: one file (path) or document (bytes) → anchor values, or the typed error."""
+def _load_one(source: str | bytes, store: str | None = None) -> tuple[str, Any]:
+    """Worker: one file (path) or document (bytes) → anchor values, or the typed error.
+
+    With ``store``, the canonical document is kept there as ``<digest hex>.json`` (the layout of
+    the CLI's document store: named by SM3 of the canonical bytes, never overwritten)."""
+    import os
+
     import catalog
 
     name = "<bytes>" if isinstance(source, bytes) else str(source)
@@ -182,6 +188,13 @@ def _load_one(source: str | bytes) -> tuple[str, Any]:
         cat = catalog.load_catalog(data)
         kind = CatalogKind.parse(cat.kind.value)
         encode_code(cat.project_code)
+        if store is not None:
+            path = os.path.join(store, cat.digest.hex() + ".json")
+            if not os.path.exists(path):
+                tmp = f"{path}.{os.getpid()}.tmp"
+                with open(tmp, "wb") as fh:
+                    fh.write(cat.canonical)
+                os.replace(tmp, path)
         return name, (
             cat.project_code,
             int(kind),
@@ -200,10 +213,15 @@ def prepare(
     sources: Iterable[str | Path | bytes],
     *,
     workers: int = 2,
+    store: Path | None = None,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> tuple[list[AnchorItem], list[Refusal]]:
-    """Load every source in ``workers`` processes; catalogs and refusals, in input order."""
+    """Load every source in ``workers`` processes; catalogs and refusals, in input order.
+    ``store``: a directory that keeps each canonical document by digest."""
     srcs = [s if isinstance(s, bytes) else str(s) for s in sources]
+    if store is not None:
+        store.mkdir(parents=True, exist_ok=True)
+    load = partial(_load_one, store=str(store) if store is not None else None)
     items: list[AnchorItem] = []
     refused: list[Refusal] = []
 
@@ -217,11 +235,11 @@ def prepare(
 
     if workers <= 1 or len(srcs) < 8:
         for s in srcs:
-            take(*_load_one(s))
+            take(*load(s))
         return items, refused
     chunk = max(1, min(32, len(srcs) // (workers * 8)))
     with ProcessPoolExecutor(workers) as pool:
-        for name, result in pool.map(_load_one, srcs, chunksize=chunk):
+        for name, result in pool.map(load, srcs, chunksize=chunk):
             take(name, result)
     return items, refused
 

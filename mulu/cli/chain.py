@@ -584,9 +584,27 @@ def project_change(
 
 
 def catalog_anchor(
-    ctx: typer.Context, file: Annotated[Path, typer.Argument(help="Catalog JSON document.")]
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(help="Catalog JSON document.")] = None,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            help="Anchor every *.json catalog under DIR, exactly once (journal in "
+            "$MULU_HOME/journal; run again to resume).",
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int, typer.Option(help="Catalogs per anchorBatch transaction (with --batch).")
+    ] = 100,
 ) -> None:
     """Anchor a catalog version on chain (the project's UNIT) and keep the document by digest."""
+    if (file is None) == (batch is None):
+        raise InvalidInput("give either FILE or --batch DIR")
+    if batch is not None:
+        _catalog_anchor_batch(ctx, batch, batch_size)
+        return
+    assert file is not None
     import catalog
 
     session = _session(ctx)
@@ -626,3 +644,64 @@ def catalog_anchor(
             )
 
     emit(ctx, data, human)
+    return None
+
+
+def _catalog_anchor_batch(ctx: typer.Context, directory: Path, batch_size: int) -> None:
+    """``catalog anchor --batch DIR``: the pipeline of chain_client.pipeline, with progress."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chain_client.journal import Journal
+    from chain_client.pipeline import AnchorPipeline, prepare
+
+    from ._context import err_console
+
+    if not directory.is_dir():
+        raise InvalidInput(f"--batch {directory}: not a directory")
+    files = sorted(p for p in directory.rglob("*.json") if p.is_file())
+    if not files:
+        raise InvalidInput(f"--batch {directory}: no *.json catalogs found")
+    session = _session(ctx)
+    opts = options(ctx)
+    journal = Journal.of_home(opts.home)
+    columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=opts.json) as bar:
+        loading = bar.add_task("prepare", total=len(files))
+        items, unloadable = prepare(
+            files, store=opts.home / "documents", progress=lambda n: bar.advance(loading, n)
+        )
+        codes = sorted({i.code for i in items})
+        signer = session.signer(unit_of=codes[0]) if codes else None
+        anchoring = bar.add_task("anchor", total=len(items))
+        report = None
+        if signer is not None:
+            pipeline = AnchorPipeline(
+                session.ledger,
+                signer,
+                journal,
+                batch_size=batch_size,
+                progress=lambda what, n: bar.advance(anchoring, n),
+                log=lambda msg: err_console.print(f"[yellow]{msg}[/yellow]"),
+            )
+            report = pipeline.anchor(items)
+    from chain_client.pipeline import PipelineReport
+
+    report = report or PipelineReport()
+    report.refused[:0] = unloadable
+    data = {"directory": str(directory), "files": len(files), "journal": str(journal.path), **report.to_json()}
+
+    def human() -> None:
+        console.print(
+            f"{len(files)} file(s): {len(report.anchored)} anchored in {report.transactions} "
+            f"transaction(s), {len(report.skipped)} skipped (already anchored), "
+            f"{len(report.refused)} refused"
+        )
+        if report.anchored:
+            console.print(f"  gas {report.gas_used:,} ({report.gas_used / len(report.anchored):,.0f} per catalog), {report.seconds:.1f} s")
+        for r in report.refused:
+            console.print(f"  refused {r.source}: {r.error}")
+        console.print(f"  journal {journal.path}")
+
+    emit(ctx, data, human)
+    if report.refused:  # the summary is out; exit like a refusal (click swallows typer.Exit here)
+        raise SystemExit(1)

@@ -1,0 +1,63 @@
+"""``mulu catalog anchor --batch DIR`` on anvil: summary, refusals with reasons, resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import catalog_document
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.anvil
+
+
+def mulu(home: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"MULU_HOME": str(home), "MULU_DEV_PASSWORD": "test-password"}
+    env.pop("MULU_RPC_URL", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mulu.cli.main", *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False,
+    )
+    if check is not None:
+        assert proc.returncode == check, f"{args} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+    return proc
+
+
+def test_batch_anchor_summary_refusals_and_rerun(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    mulu(home, "node", "start")
+    try:
+        mulu(home, "dev", "bootstrap")
+        ours, theirs = "BJ-2026-700001", "BJ-2026-700002"
+        mulu(home, "project", "create", ours, "--name", "批量项目", "--unit", "unit1")
+        mulu(home, "project", "create", theirs, "--name", "他人项目", "--unit", "unit2")
+        cats = tmp_path / "cats"
+        cats.mkdir()
+        for v in range(1, 13):
+            (cats / f"ours-{v:02d}.json").write_text(json.dumps(catalog_document(ours, v), ensure_ascii=False))
+        (cats / "theirs-1.json").write_text(json.dumps(catalog_document(theirs, 1), ensure_ascii=False))
+        (cats / "broken.json").write_text('{"schema": "mulu.catalog/v1", "kind": "申报"}')
+        args = ("--json", "--as", "unit1", "catalog", "anchor", "--batch", str(cats), "--batch-size", "5")
+        first = json.loads(mulu(home, *args, check=1).stdout)
+        assert first["anchored"] == 12 and first["skipped_already_anchored"] == 0
+        assert first["transactions"] == 3
+        refused = {Path(r["source"]).name: r for r in first["refused"]}
+        assert set(refused) == {"theirs-1.json", "broken.json"}
+        assert refused["theirs-1.json"]["error"] == "ProjectNotUnit"
+        assert refused["broken.json"]["error"] == "CatalogInvalid"
+        assert (home / "journal" / "anchors.sqlite").is_file()
+        stored = {p.name for p in (home / "documents").iterdir()}
+        assert len([n for n in stored if n.endswith(".json")]) >= 13
+        again = json.loads(mulu(home, *args, check=1).stdout)
+        assert (again["anchored"], again["skipped_already_anchored"], again["transactions"]) == (0, 12, 0)
+        events = json.loads(mulu(home, "--json", "project", "history", ours).stdout)["events"]
+        anchored = [e for e in events if e["event"] == "CatalogAnchored"]
+        assert [e["args"]["version"] for e in anchored] == list(range(1, 13))  # once each, in order
+        mulu(home, "catalog", "anchor", check=2)  # neither FILE nor --batch
+    finally:
+        mulu(home, "node", "stop", check=None)
