@@ -53,6 +53,11 @@ test-fast: setup
 bench: setup
 	$(PY) scripts/bench.py
 
+## fault tests at full size: kill -9 / RPC outage during a 5,000-catalog batch run, then an audit
+## of every catalog (MULU_SOAK_CATALOGS sets the size, MULU_SOAK_BATCH the batch size)
+soak: setup
+	MULU_SOAK_CATALOGS=$${MULU_SOAK_CATALOGS:-5000} $(PY) -m pytest -q -p no:cacheprovider tests/faults/test_kill9.py
+
 lint: setup
 	$(VENV)/bin/ruff check sm_crypto catalog chain_client api mulu scripts tests
 
