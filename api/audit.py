@@ -225,7 +225,7 @@ class _Audit:
                 self._anchor(ev)
             for key in DOCUMENT_ARGS:
                 if key in a:
-                    self._document(ev, str(a[key]))
+                    self._document(ev, a[key])
         # progress reports (a notice: late, not illegal)
         if p.get("construction") and state in (S.UNDER_CONSTRUCTION, S.OPERATION, S.TERMINATED):
             end = (
@@ -360,8 +360,11 @@ class _Audit:
                     "anchor", f"{where}: document {path.name} {name} {got}, anchored {want}", ev
                 )
 
-    def _document(self, ev: LedgerEvent, digest_hex: str) -> None:
-        digest = bytes.fromhex(digest_hex.removeprefix("0x"))
+    def _document(self, ev: LedgerEvent, value: Any) -> None:
+        if isinstance(value, bytes | bytearray):
+            digest = bytes(value)
+        else:
+            digest = bytes.fromhex(str(value).removeprefix("0x"))
         path = _find(self.documents, digest)
         if path is None:
             self.find(

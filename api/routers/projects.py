@@ -32,7 +32,12 @@ from ..schemas import (
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
 
-Code = Annotated[str, Path(description="Unified project code (统一编码)", max_length=32)]
+Code = Annotated[
+    str,
+    Path(
+        description="Unified project code (统一编码)", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+    ),
+]
 _STATES = "|".join(s.name for s in State if s is not State.NONE)
 
 

@@ -106,7 +106,7 @@ def audit(
             + ("clean" if clean else f"{data['findings']} finding(s)")
         )
     if not clean:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # findings: exit 1 (typer.Exit is not seen by main() outside click)
 
 
 def emit_ctx_json(data: Any) -> None:
