@@ -40,7 +40,14 @@ check-hardhat: setup
 run: setup
 	$(MULU) node start
 	$(MULU) dev bootstrap
-	$(MULU) node status
+	$(MULU) demo
+	@echo ""
+	@echo "  API docs        http://127.0.0.1:8000/docs"
+	@echo "  health          http://127.0.0.1:8000/health"
+	@echo "  a project       http://127.0.0.1:8000/v1/projects/BJ-2026-0101"
+	@echo "  deadlines       http://127.0.0.1:8000/v1/deadlines?within_days=90"
+	@echo ""
+	$(MULU) serve --host 127.0.0.1 --port 8000
 
 ## the whole suite (what CI runs)
 test: setup check-hardhat
