@@ -21,10 +21,17 @@ def mulu(home: Path, *args: str, check: int | None = 0) -> subprocess.CompletedP
     env.pop("MULU_RPC_URL", None)
     proc = subprocess.run(
         [sys.executable, "-m", "mulu.cli.main", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        check=False,
     )
     if check is not None:
-        assert proc.returncode == check, f"{args} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        assert proc.returncode == check, (
+            f"{args} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
@@ -39,10 +46,24 @@ def test_batch_anchor_summary_refusals_and_rerun(tmp_path: Path) -> None:
         cats = tmp_path / "cats"
         cats.mkdir()
         for v in range(1, 13):
-            (cats / f"ours-{v:02d}.json").write_text(json.dumps(catalog_document(ours, v), ensure_ascii=False))
-        (cats / "theirs-1.json").write_text(json.dumps(catalog_document(theirs, 1), ensure_ascii=False))
+            (cats / f"ours-{v:02d}.json").write_text(
+                json.dumps(catalog_document(ours, v), ensure_ascii=False)
+            )
+        (cats / "theirs-1.json").write_text(
+            json.dumps(catalog_document(theirs, 1), ensure_ascii=False)
+        )
         (cats / "broken.json").write_text('{"schema": "mulu.catalog/v1", "kind": "申报"}')
-        args = ("--json", "--as", "unit1", "catalog", "anchor", "--batch", str(cats), "--batch-size", "5")
+        args = (
+            "--json",
+            "--as",
+            "unit1",
+            "catalog",
+            "anchor",
+            "--batch",
+            str(cats),
+            "--batch-size",
+            "5",
+        )
         first = json.loads(mulu(home, *args, check=1).stdout)
         assert first["anchored"] == 12 and first["skipped_already_anchored"] == 0
         assert first["transactions"] == 3
@@ -54,7 +75,11 @@ def test_batch_anchor_summary_refusals_and_rerun(tmp_path: Path) -> None:
         stored = {p.name for p in (home / "documents").iterdir()}
         assert len([n for n in stored if n.endswith(".json")]) >= 13
         again = json.loads(mulu(home, *args, check=1).stdout)
-        assert (again["anchored"], again["skipped_already_anchored"], again["transactions"]) == (0, 12, 0)
+        assert (again["anchored"], again["skipped_already_anchored"], again["transactions"]) == (
+            0,
+            12,
+            0,
+        )
         events = json.loads(mulu(home, "--json", "project", "history", ours).stdout)["events"]
         anchored = [e for e in events if e["event"] == "CatalogAnchored"]
         assert [e["args"]["version"] for e in anchored] == list(range(1, 13))  # once each, in order
