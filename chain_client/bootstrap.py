@@ -121,8 +121,11 @@ def setup_ledger(
     existing: Deployment | None = None,
     report: BootstrapReport | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
+    onchain_sm2: bool = False,
 ) -> Deployment:
     """Deploy (unless ``existing``) and bring every member of ``members`` to its roles.
+
+    ``onchain_sm2`` deploys the pure-Solidity SM2 verifier, so every 确权 is verified on chain.
 
     ``addresses`` and ``sm2_keys`` are keyed by the names of ``members``; ``signer(name)`` gives
     the account that signs for a governor. The first governor deploys and proposes, the others
@@ -132,7 +135,9 @@ def setup_ledger(
     deployment = existing
     if deployment is None:
         genesis = [(addresses[g], members[g][0], sm2_keys[g]) for g in governors]
-        deployment = deploy_ledger(chain, signer(governors[0]), genesis, threshold)
+        deployment = deploy_ledger(
+            chain, signer(governors[0]), genesis, threshold, onchain_sm2=onchain_sm2
+        )
         report.deployed = True
         progress(f"deployed ledger at block {deployment.start_block}")
     report.deployment = deployment

@@ -45,7 +45,7 @@ class World:
         return f"BJ-T-{self.backend[:1].upper()}{self._counter[0]:04d}"
 
 
-def _build(chain: Chain) -> World:
+def _build(chain: Chain, *, onchain_sm2: bool = False) -> World:
     accounts = {name: Chain.new_account() for name in DEV_MEMBERS}
     keys = {name: sm_crypto.PrivateKey.generate() for name in DEV_MEMBERS}
     outsider = Chain.new_account()
@@ -56,6 +56,7 @@ def _build(chain: Chain) -> World:
         {n: a.address for n, a in accounts.items()},
         {n: k.public_key.xy for n, k in keys.items()},
         accounts.__getitem__,
+        onchain_sm2=onchain_sm2,
     )
     return World(
         chain.is_tester and "tester" or "anvil",
@@ -75,6 +76,12 @@ def tester_world() -> World:
 @pytest.fixture(scope="session")
 def anvil_world(anvil_url: str) -> World:
     return _build(Chain.connect(anvil_url))
+
+
+@pytest.fixture(scope="session")
+def anvil_onchain_world(anvil_url: str) -> World:
+    """The world with the SM2 verifier deployed: every 确权 is verified by the contract."""
+    return _build(Chain.connect(anvil_url), onchain_sm2=True)
 
 
 @pytest.fixture(params=["tester", pytest.param("anvil", marks=pytest.mark.anvil)])

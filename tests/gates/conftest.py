@@ -1,3 +1,24 @@
-"""The gate suites run in the same deployed world as the behaviour suite (both backends)."""
+"""The gate suites run in the same deployed world as the behaviour suite: on eth-tester, on anvil,
+and on anvil with on-chain SM2 verification of every 确权 (issue 8)."""
 
-from tests.chain.conftest import anvil_world, tester_world, world  # noqa: F401 (fixtures)
+from collections.abc import Iterator
+
+import pytest
+
+from tests.chain.conftest import World, anvil_onchain_world, anvil_world, tester_world  # noqa: F401
+
+
+@pytest.fixture(
+    params=[
+        "tester",
+        pytest.param("anvil", marks=pytest.mark.anvil),
+        pytest.param("anvil_onchain", marks=pytest.mark.anvil),
+    ]
+)
+def world(request: pytest.FixtureRequest) -> Iterator[World]:
+    w: World = request.getfixturevalue(f"{request.param}_world")
+    snapshot = w.chain.snapshot()
+    try:
+        yield w
+    finally:
+        w.chain.revert_to(snapshot)
