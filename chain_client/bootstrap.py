@@ -72,8 +72,12 @@ def dev_bootstrap(
     password: bytes,
     *,
     progress: Callable[[str], None] = lambda _msg: None,
+    onchain_sm2: bool = False,
 ) -> BootstrapReport:
-    """Set up the local development ledger of ``home`` on ``chain`` (see module docstring)."""
+    """Set up the local development ledger of ``home`` on ``chain`` (see module docstring).
+
+    ``onchain_sm2``: when deploying, also deploy the SM2 verifier so 确权 is verified on chain.
+    """
     report = BootstrapReport()
     store = IdentityStore(home)
     identities = {}
@@ -103,6 +107,7 @@ def dev_bootstrap(
         existing=_deployed(chain, path),
         report=report,
         progress=progress,
+        onchain_sm2=onchain_sm2,
     )
     if report.deployed:
         deployment.save(path)

@@ -151,7 +151,15 @@ def node_status(ctx: typer.Context) -> None:
 
 
 @dev_app.command("bootstrap")
-def dev_bootstrap_cmd(ctx: typer.Context) -> None:
+def dev_bootstrap_cmd(
+    ctx: typer.Context,
+    onchain_sm2: Annotated[
+        bool,
+        typer.Option(
+            "--onchain-sm2", help="Deploy the SM2 verifier too: every 确权 is verified by the contract."
+        ),
+    ] = False,
+) -> None:
     """Create dev identities, fund them, deploy, and admit every member through governance.
 
     Identities: eitb drc finance (governors, threshold 2), crypto sector unit1 unit2 platform
@@ -165,7 +173,11 @@ def dev_bootstrap_cmd(ctx: typer.Context) -> None:
 
     quiet = options(ctx).json
     report = dev_bootstrap(
-        session.chain, session.home, password, progress=(lambda m: None) if quiet else console.print
+        session.chain,
+        session.home,
+        password,
+        progress=(lambda m: None) if quiet else console.print,
+        onchain_sm2=onchain_sm2,
     )
     assert report.deployment is not None
     data = {

@@ -166,17 +166,67 @@ def verify(
     signature: Annotated[str, typer.Option("--signature", help="DER or raw r‖s, hex.")],
     file: Annotated[str, typer.Argument(help="Signed file; '-' reads stdin.")],
     id: IdOption = _DEFAULT_ID,
+    on_chain: Annotated[
+        bool,
+        typer.Option(
+            "--on-chain",
+            help="Verify with the deployed SM2 verifier contract (eth_call) and print its gas.",
+        ),
+    ] = False,
+    verifier: Annotated[
+        str | None,
+        typer.Option(help="Verifier address (default: SM2Verifier of $MULU_HOME/deployment.json)."),
+    ] = None,
 ) -> None:
     """Verify; exit 0 valid, 1 invalid, 2 malformed input."""
     key = _load_public(public_key)
     sig = _unhex(signature, "--signature")
     message = _read_input(file)
+    if on_chain:
+        _verify_on_chain(ctx, key, sig, message, id.encode(), verifier)
+        return
     try:
         key.verify(sig, message, id=id.encode())
     except sm_crypto.MalformedSignatureError as exc:
         # Undecodable: exit 2. Re-raise the decoding cause (a MalformedSignature, InvalidInput).
         raise (exc.__cause__ if isinstance(exc.__cause__, InvalidInput) else exc) from None
     emit(ctx, {"valid": True}, lambda: typer.echo("valid"))
+
+
+def _verify_on_chain(
+    ctx: typer.Context,
+    key: sm_crypto.PublicKey,
+    sig: bytes,
+    message: bytes,
+    signer_id: bytes,
+    address: str | None,
+) -> None:
+    """The same verdict, computed by the contract: GB/T 32918.2 in Solidity, via eth_call."""
+    from chain_client.sm2_onchain import verify_onchain
+
+    from ._session import Session
+
+    raw = sig if len(sig) == 64 else sm_crypto.signature_to_raw(sig)  # malformed DER: exit 2
+    session = Session(ctx)
+    if address is None:
+        from chain_client.deploy import Deployment
+
+        deployment = Deployment.load(session.deployment_path)
+        address = deployment.addresses.get("SM2Verifier")
+        if address is None:
+            raise InvalidInput(
+                "this deployment has no SM2Verifier: pass --verifier ADDRESS "
+                "(or bootstrap a fresh home with `mulu dev bootstrap --onchain-sm2`)"
+            )
+    verdict = session.chain.rpc(
+        lambda: verify_onchain(session.chain.w3, address, key.xy, message, raw, signer_id)
+    )
+    data = {"valid": verdict.valid, "gas_used": verdict.gas_used, "verifier": address}
+    if not verdict.valid:
+        raise sm_crypto.InvalidSignature(
+            f"signature invalid (on-chain verifier {address}, gas {verdict.gas_used:,})"
+        )
+    emit(ctx, data, lambda: typer.echo(f"valid (on chain, gas {verdict.gas_used:,})"))
 
 
 def register(app: typer.Typer) -> None:
