@@ -349,9 +349,9 @@ class Ledger:
         return self._view(self._contracts[contract], fn, *args)
 
     def history(self, code: str) -> list[LedgerEvent]:
-        """Every event of the project (library transitions and catalog anchors), oldest first."""
+        """Every event of the project (transitions, anchors, step confirmations), oldest first."""
         return self.logs(
-            contracts=["ProjectLibrary", "CatalogLedger"],
+            contracts=["ProjectLibrary", "CatalogLedger", "Confirmations"],
             topics=[None, "0x" + encode_code(code).hex()],
         )
 
