@@ -88,20 +88,20 @@ class _Bench:
         self.unit = self.accounts["unit1"]
         self._n = 0
 
-    def projects(self, n: int) -> list[str]:
+    def projects(self, n: int, unit: str = "unit1") -> list[str]:
         codes = []
         for _ in range(n):
             self._n += 1
             code = f"BJ-2026-{self._n:06d}-B"
-            self.ledger.create_project(self.accounts["eitb"], code, self.unit.address, "性能测试项目")
+            self.ledger.create_project(self.accounts["eitb"], code, self.accounts[unit].address, "性能测试项目")
             codes.append(code)
         return codes
 
-    def files(self, directory: Path, n: int, resources: int = 100) -> list[Path]:
+    def files(self, directory: Path, n: int, resources: int = 100, unit: str = "unit1") -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)
         salt = secrets.token_hex(3)
         paths = []
-        for code in self.projects(max(1, n // VERSIONS)):
+        for code in self.projects(max(1, n // VERSIONS), unit):
             for v in range(1, VERSIONS + 1):
                 p = directory / f"{code}-{v}.json"
                 p.write_bytes(catalog_bytes(code, v, resources, salt))
@@ -120,13 +120,14 @@ class _Bench:
         return len(paths) / seconds, report.gas_used / len(report.anchored), journal, paths
 
     def naive(self, tag: str, n: int) -> tuple[float, float]:
-        paths = self.files(self.home / f"naive-{tag}", n)
+        paths = self.files(self.home / f"naive-{tag}", n, unit="unit2")  # its own nonces
+        unit = self.accounts["unit2"]
         gas = []
         started = time.perf_counter()
         for p in paths:
             cat = load_catalog(p.read_bytes())
             self.sm2.sign_raw(cat.digest)
-            result = self.ledger.anchor(self.unit, cat.project_code, cat.kind.value, cat.version,
+            result = self.ledger.anchor(unit, cat.project_code, cat.kind.value, cat.version,
                                         cat.digest, cat.merkle_root, cat.resource_count)
             gas.append(result.gas_used)
         return len(paths) / (time.perf_counter() - started), statistics.median(gas)
