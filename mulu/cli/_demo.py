@@ -18,7 +18,8 @@ from typing import Any
 import catalog
 from chain_client.bootstrap import DEV_MEMBERS
 from chain_client.errors import ContractError
-from chain_client.types import CatalogKind, State
+from chain_client.steps import Steps, acceptance_diff, find_document
+from chain_client.types import CatalogKind, State, Step
 
 from ._session import Session, store_document
 
@@ -43,9 +44,7 @@ PROJECTS = (
     ),
     DemoProject("BJ-2026-0103", "北京市全民健康信息平台二期项目", "unit2", "approve_crypto", 24),
     DemoProject("BJ-2026-0104", "北京市政务服务“一网通办”数据支撑项目", "unit2", "fund", 26),
-    DemoProject(
-        "BJ-2026-0105", "北京市交通运行监测调度中心升级项目", "unit1", "anchor_acceptance", 28
-    ),
+    DemoProject("BJ-2026-0105", "北京市交通运行监测调度中心升级项目", "unit1", "confirm_steps", 28),
     DemoProject("BJ-2026-0106", "北京市生态环境监测数据共享项目", "unit2", "commission", 27),
     DemoProject("BJ-2026-0107", "北京市基层治理数字化平台项目", "unit1", "accept", 25),
     DemoProject("BJ-2026-0108", "北京市历史档案数字化试点项目", "unit2", "terminate", 22),
@@ -53,8 +52,8 @@ PROJECTS = (
 
 STEPS = (
     "create", "anchor_declared", "start_review", "approve_crypto", "pass_review", "fund",
-    "start_construction", "progress", "anchor_acceptance", "accept", "apply_commission",
-    "commission",
+    "start_construction", "progress", "anchor_acceptance", "confirm_steps", "accept",
+    "apply_commission", "commission",
 )  # fmt: skip
 
 OVERDUE_DAYS = 200  # past two 90-day windows with one report: one quarter missed
@@ -132,12 +131,14 @@ class Demo:
             case "anchor_acceptance":
                 if state is State.UNDER_CONSTRUCTION:
                     self.anchor(p, CatalogKind.ACCEPTANCE)
+            case "confirm_steps":
+                if state is State.UNDER_CONSTRUCTION and not info["acceptedAt"]:  # type: ignore[index]
+                    # the project blocked at the gate gets 入云 and 对接 only
+                    only = (Step.CLOUD, Step.INTERFACE) if p.target == "confirm_steps" else None
+                    self.confirm_steps(p, only)
             case "accept":
                 if state is State.UNDER_CONSTRUCTION and not info["acceptedAt"]:  # type: ignore[index]
-                    try:
-                        led.accept(self.signer(unit), code)
-                    except (ContractError, TypeError) as exc:  # the gates (issue 5) refuse
-                        self.notes[code] = f"acceptance blocked: {type(exc).__name__}: {exc}"
+                    self.accept(p)
             case "apply_commission":
                 if info and info["acceptedAt"] and not info["commissionAppliedAt"]:
                     led.apply_commission(self.signer(unit), code)
@@ -146,6 +147,42 @@ class Demo:
                     led.commission(self.signer(eitb), code)
             case _:
                 raise ValueError(step)
+
+    def confirm_steps(self, p: DemoProject, only: tuple[Step, ...] | None = None) -> None:
+        """The five steps for every resource still missing one (idempotent)."""
+        steps = Steps(self.led)
+        anchor = steps.acceptance_anchor(p.code)
+        doc = find_document(
+            self.s.home / "documents", bytes(anchor["digest"]), "acceptance catalog"
+        )
+        version, count = doc.version, doc.resource_count
+        for step in only or (Step.CLOUD, Step.UPDATE, Step.INTERFACE, Step.OWNERSHIP):
+            missing = steps.missing(p.code, version, step, count)
+            if not missing:
+                continue
+            if step is Step.OWNERSHIP:
+                key = self.s.unlock(p.unit).sm2_key
+                conf = steps.sign_ownership(key, doc, [doc.codes[i] for i in missing])
+                steps.submit_ownership(self.signer(p.unit), conf)
+            elif step is Step.UPDATE:
+                now = self.s.chain.timestamp()
+                steps.confirm_updates(
+                    self.signer("platform"), p.code, version, missing, [now] * len(missing)
+                )
+            else:
+                steps.confirm(self.signer("platform"), p.code, version, step, missing)
+
+    def accept(self, p: DemoProject) -> None:
+        """Acceptance with the declared → acceptance ratio; above 15% EITB approves it first."""
+        diff = acceptance_diff(self.led, self.s.home / "documents", p.code)
+        store_document(self.s.home, diff.canonical, ".diff.json")
+        ratio = min(diff.ratio_bp, 10_000)
+        if ratio > 1500 and int(self.led.project(p.code)["lastApprovedChangeBp"]) < ratio:
+            self.led.approve_change(self.signer("eitb"), p.code, ratio, diff.digest)
+        try:
+            self.led.accept(self.signer(p.unit), p.code, ratio_bp=ratio, diff_digest=diff.digest)
+        except ContractError as exc:
+            self.notes[p.code] = f"acceptance blocked: {exc}"
 
     def run(self) -> dict[str, Any]:
         for p in PROJECTS:
