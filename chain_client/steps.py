@@ -301,9 +301,18 @@ class Steps:
     # -- gates ----------------------------------------------------------------------------------
 
     def gates(
-        self, code: str, documents: Path | None = None, *, now: int | None = None
+        self,
+        code: str,
+        documents: Path | None = None,
+        *,
+        now: int | None = None,
+        detail: bool = True,
     ) -> GateReport:
-        """What holds and what blocks acceptance and commissioning (read-only)."""
+        """What holds and what blocks acceptance and commissioning (read-only).
+
+        ``detail=False`` (the service) skips the per-resource lists, which cost one call per
+        resource and step, and names only the first missing resource (``firstMissing``).
+        """
         info = self.ledger.project(code)
         block = self.ledger.chain.block_number()
         declared = int(self.ledger.latest_catalog(code, "declared")["version"])
@@ -326,10 +335,23 @@ class Steps:
                 report.acceptance_blockers.append(str(exc))
         if version:
             _, confirmed = self.status(code, version)
+            first: tuple[Step, int] | None = None
+            if not detail:
+                fn = self.contract.functions.firstMissing(encode_code(code), version)
+                complete, first_step, first_index = self.ledger.chain.call(fn)
+                first = None if complete else (list(Step)[int(first_step)], int(first_index))
             for step in Step:
                 report.confirmed[step.value] = confirmed[step.index]
                 if confirmed[step.index] < count:
-                    gap = self.missing(code, version, step, count)
+                    if detail:
+                        gap = self.missing(code, version, step, count)
+                    elif first is not None and first[0] is step:
+                        gap = [first[1]]
+                    else:
+                        report.acceptance_blockers.append(
+                            f"{step.zh} {step.value}: {count - confirmed[step.index]} of {count} missing"
+                        )
+                        continue
                     report.missing[step.value] = gap
                     if doc is not None:
                         codes = doc.codes

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 import catalog
+from chain_client.steps import Steps
 from chain_client.types import CatalogKind, State, encode_code
 
 from .._views import anchor_public, member_names, project_summary, state_public
@@ -141,8 +142,7 @@ def get_project(
     anchors = db.scalars(
         select(AnchorRow).where(AnchorRow.project_code == row.code).order_by(AnchorRow.block_number)
     ).all()
-    gates_fn = getattr(ledger, "gates", None)  # issue 5: shown once the Ledger has it
-    gates = _jsonable(gates_fn(code)) if callable(gates_fn) else None
+    gates = _jsonable(Steps(ledger).gates(code, store.directory, detail=False).to_json())
     state = State(int(onchain["state"]))
     return ProjectPublic(
         code=row.code,
@@ -156,7 +156,7 @@ def get_project(
         overdue=row.overdue_reasons(as_of.timestamp),
         anchors=[anchor_public(a, store) for a in anchors],
         gates=gates,
-        gates_note=None if gates is not None else "acceptance/commissioning gates: issue 5",
+        gates_note="steps: confirmed count per step; the first missing resource is named",
         attestation=Attestation(
             block_number=as_of.block_number,
             block_hash=as_of.block_hash,
