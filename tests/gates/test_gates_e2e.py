@@ -202,6 +202,12 @@ def test_replayed_forged_and_wrong_key_ownership_detected(world: World, tmp_path
     findings = steps.verify_ownership_records(code)
     assert len(findings) == (0 if onchain else 3), findings
     assert all("invalid" in f["finding"] for f in findings)
+    # the independent audit (mulu audit) reports the same, by tx
+    from api.audit import audit_project
+
+    report = audit_project(world.ledger, code, tmp_path)
+    bad = [f for f in report.findings if f.check == "signature"]
+    assert len(bad) == len(findings) and report.clean is (not findings)
     assert steps.status(code, 1)[1][Step.OWNERSHIP.index] == (
         5 if onchain else 17
     )  # off chain, bad ones count until audited
