@@ -167,6 +167,10 @@ class Chain:
         signed = signer.sign_transaction(tx)
         return bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex()
 
+    def forget_nonce(self, address: str) -> None:
+        """Re-read ``address``'s nonce from the node next time (after sending around this class)."""
+        self._nonces.forget(address)
+
     def send_raw(self, signer: LocalAccount, raw: bytes) -> str:
         try:
             return self.rpc(lambda: "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex())

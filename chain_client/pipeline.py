@@ -509,10 +509,8 @@ class AnchorPipeline:
             ]
         self.journal.mark_sent(journal_rows)
         # Chain hands out nonces from its own cache for Chain.sign/transact; ours bypass it, so
-        # make it re-read the account's nonce next time (TODO: a public Chain.forget_nonce)
-        nonces = getattr(self.chain, "_nonces", None)
-        if nonces is not None:
-            nonces.forget(address)
+        # make it re-read the account's nonce next time
+        self.chain.forget_nonce(address)
         results = self._rpc_batch(
             [("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, raw, _ in txs]
         )
