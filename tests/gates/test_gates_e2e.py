@@ -19,7 +19,15 @@ from ..chain.conftest import World
 from ..chain.flows import digest
 from .docs import make_catalog, save
 
-N = 50
+#: resources of the acceptance catalog: 50 on anvil (the issue's end-to-end size); the same suite
+#: runs on eth-tester with 16, where py-evm makes every extra resource cost seconds
+N_ANVIL, N_TESTER = 50, 16
+
+
+def size(world: World) -> int:
+    return N_TESTER if world.chain.is_tester else N_ANVIL
+
+
 ORDER = (Step.CLOUD, Step.UPDATE, Step.OWNERSHIP, Step.INTERFACE)
 
 
@@ -36,12 +44,12 @@ def _anchor(world: World, doc) -> None:
 
 
 def _under_construction(
-    world: World, documents: Path, *, declared_count: int = 48
+    world: World, documents: Path, *, declared_count: int | None = None
 ) -> tuple[str, object]:
     code = "BJ-2026-" + world.new_code()[-4:] + "5"
     led = world.ledger
     led.create_project(world["eitb"], code, world["unit1"].address, "智慧教育数据平台")
-    declared = make_catalog(code, "declared", 1, declared_count)
+    declared = make_catalog(code, "declared", 1, declared_count or size(world) - 2)
     save(declared, documents)
     _anchor(world, declared)
     led.start_review(world["eitb"], code)
@@ -49,7 +57,7 @@ def _under_construction(
     led.pass_review(world["eitb"], code, digest())
     led.fund(world["drc"], code, 365)
     led.start_construction(world["unit1"], code)
-    acceptance = make_catalog(code, "acceptance", 1, N)
+    acceptance = make_catalog(code, "acceptance", 1, size(world))
     save(acceptance, documents)
     _anchor(world, acceptance)
     return code, acceptance
@@ -78,6 +86,7 @@ def _accept(world: World, documents: Path, code: str):
 def test_acceptance_refused_per_missing_step_then_allowed(world: World, tmp_path: Path) -> None:
     steps = Steps(world.ledger)
     code, doc = _under_construction(world, tmp_path)
+    N = size(world)
     last = N - 1
     for step in ORDER:
         # nothing of this step yet: the revert names the step and resource 0
@@ -96,7 +105,7 @@ def test_acceptance_refused_per_missing_step_then_allowed(world: World, tmp_path
     assert report.acceptance_ready, report.acceptance_blockers
     result = _accept(world, tmp_path, code)
     accepted = result.event("ProjectAccepted")
-    assert accepted.args["changeRatioBp"] == 417  # 2 resources added to 48 declared
+    assert accepted.args["changeRatioBp"] == -(-20_000 // (N - 2))  # 2 added, rounded up
     assert world.ledger.state(code) is State.UNDER_CONSTRUCTION
     assert world.ledger.project(code)["acceptedAt"] > 0
     assert steps.verify_ownership_records(code) == []
@@ -106,22 +115,25 @@ def test_large_change_needs_reviewer_approval_before_acceptance(
     world: World, tmp_path: Path
 ) -> None:
     steps = Steps(world.ledger)
-    code, doc = _under_construction(world, tmp_path, declared_count=40)  # 10 of 40 added: 2500 bp
+    N = size(world)
+    declared = N * 4 // 5  # a fifth added: 2500 bp on anvil, 3334 on eth-tester
+    ratio = -(-10_000 * (N - declared) // declared)
+    code, doc = _under_construction(world, tmp_path, declared_count=declared)
     for step in ORDER:
-        _confirm(world, steps, doc, step, list(range(N)))
+        _confirm(world, steps, doc, step, list(range(size(world))))
     with pytest.raises(errors.ProjectChangeNotApproved) as info:
         _accept(world, tmp_path, code)
-    assert info.value.args_dict["ratioBp"] == 2500
+    assert info.value.args_dict["ratioBp"] == ratio > 1500
     diff = acceptance_diff(world.ledger, tmp_path, code)
     world.ledger.approve_change(world["eitb"], code, diff.ratio_bp, diff.digest)
-    assert _accept(world, tmp_path, code).event("ProjectAccepted").args["changeRatioBp"] == 2500
+    assert _accept(world, tmp_path, code).event("ProjectAccepted").args["changeRatioBp"] == ratio
 
 
 def _accepted(world: World, tmp_path: Path) -> tuple[str, object]:
     steps = Steps(world.ledger)
     code, doc = _under_construction(world, tmp_path)
     for step in ORDER:
-        _confirm(world, steps, doc, step, list(range(N)))
+        _confirm(world, steps, doc, step, list(range(size(world))))
     _accept(world, tmp_path, code)
     return code, doc
 
@@ -131,7 +143,7 @@ def test_commissioning_refused_after_new_version_resets_confirmations(
 ) -> None:
     code, _ = _accepted(world, tmp_path)
     world.ledger.apply_commission(world["unit1"], code)
-    v2 = make_catalog(code, "acceptance", 2, N, variant=1)
+    v2 = make_catalog(code, "acceptance", 2, size(world), variant=1)
     save(v2, tmp_path)
     _anchor(world, v2)
     with pytest.raises(errors.GateConfirmationsReset):
@@ -164,7 +176,7 @@ def test_step_roles_and_versions(world: World, tmp_path: Path) -> None:
     with pytest.raises(errors.ConfirmationNotLatestVersion):
         steps.confirm(world["platform"], code, 2, Step.CLOUD, [0])
     with pytest.raises(errors.ConfirmationIndexOutOfRange):
-        steps.confirm(world["platform"], code, 1, Step.CLOUD, [N])
+        steps.confirm(world["platform"], code, 1, Step.CLOUD, [size(world)])
     with pytest.raises(errors.ConfirmationInvalidRefreshTime):
         steps.confirm_updates(world["platform"], code, 1, [0], [world.now() + 3600])
     conf = steps.sign_ownership(world.sm2["unit1"], doc, doc.codes[:3])
@@ -174,7 +186,7 @@ def test_step_roles_and_versions(world: World, tmp_path: Path) -> None:
         with pytest.raises(errors.ProjectUnauthorized):
             steps.submit_ownership(world[name], conf)
     assert steps.status(code, 1)[1][Step.CLOUD.index] == 0
-    assert steps.status(code, 1)[1][Step.CHAIN.index] == N  # 上链: the anchor itself
+    assert steps.status(code, 1)[1][Step.CHAIN.index] == size(world)  # 上链: the anchor itself
 
 
 def test_replayed_forged_and_wrong_key_ownership_detected(world: World, tmp_path: Path) -> None:
@@ -190,7 +202,7 @@ def test_replayed_forged_and_wrong_key_ownership_detected(world: World, tmp_path
     forged = replace(good, indices=[10, 11], resource_codes=doc.codes[10:12])
     forged = replace(forged, signature=good.signature[:63] + bytes([good.signature[63] ^ 1]))
     # replayed: the good signature presented for other resources of the same catalog
-    replayed = replace(good, indices=[20, 21, 22, 23, 24], resource_codes=doc.codes[20:25])
+    replayed = replace(good, indices=[12, 13, 14, 15], resource_codes=doc.codes[12:16])
     onchain = "SM2Verifier" in world.ledger.deployment.addresses
     for bad in (wrong, forged, replayed):
         if onchain:  # the contract verifies: refused by its named error, nothing recorded
@@ -209,7 +221,7 @@ def test_replayed_forged_and_wrong_key_ownership_detected(world: World, tmp_path
     bad = [f for f in report.findings if f.check == "signature"]
     assert len(bad) == len(findings) and report.clean is (not findings)
     assert steps.status(code, 1)[1][Step.OWNERSHIP.index] == (
-        5 if onchain else 17
+        5 if onchain else 16
     )  # off chain, bad ones count until audited
 
 
