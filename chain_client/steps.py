@@ -310,8 +310,9 @@ class Steps:
     ) -> GateReport:
         """What holds and what blocks acceptance and commissioning (read-only).
 
-        ``detail=False`` (the service) skips the per-resource lists, which cost one call per
-        resource and step, and names only the first missing resource (``firstMissing``).
+        ``detail=False`` (the service's hot path) skips what costs a call per resource — the
+        per-resource lists, the document and the freshness check — and names only the first
+        missing resource (``firstMissing``).
         """
         info = self.ledger.project(code)
         block = self.ledger.chain.block_number()
@@ -324,7 +325,7 @@ class Steps:
         if version == 0:
             report.acceptance_blockers.append("no acceptance catalog (验收项目数据目录) anchored")
         doc = None
-        if version and documents is not None:
+        if version and documents is not None and detail:
             try:
                 doc = find_document(
                     documents,

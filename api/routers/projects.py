@@ -4,9 +4,11 @@ block), its history, its catalogs, proofs of its resources and its declared → 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
 import catalog
@@ -94,14 +96,38 @@ def _fact_name(ev: EventRow) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", ev.name).lower()
 
 
+#: answers by (code, block hash of the index checkpoint): what the chain says at a given block
+#: never changes, so a project's page is computed once per indexed block (bounded LRU)
+_PAGE_CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+_PAGE_CACHE_SIZE = 1024
+_PAGE_LOCK = threading.Lock()
+
+
 @router.get("/{code}", response_model=ProjectPublic)
 def get_project(
     code: Code, db: DbDep, as_of: AsOfDep, ledger: LedgerDep, store: StoreDep
-) -> ProjectPublic:
+) -> Response:
     """State (key and Chinese name), unit, times, deadlines, anchors, gate status, and an
     attestation: the block this reflects and the transaction of each fact."""
     row = _project(db, code)
     assert as_of is not None  # a project row implies a checkpoint
+    key = (code, as_of.block_hash)
+    with _PAGE_LOCK:
+        body = _PAGE_CACHE.get(key)
+        if body is not None:
+            _PAGE_CACHE.move_to_end(key)
+    if body is None:  # validated by the model once, then served as the same bytes
+        body = _project_page(code, row, db, as_of, ledger, store).model_dump_json().encode()
+        with _PAGE_LOCK:
+            _PAGE_CACHE[key] = body
+            while len(_PAGE_CACHE) > _PAGE_CACHE_SIZE:
+                _PAGE_CACHE.popitem(last=False)
+    return Response(content=body, media_type="application/json")
+
+
+def _project_page(
+    code: str, row: ProjectRow, db: Any, as_of: Any, ledger: Any, store: Any
+) -> ProjectPublic:
     onchain = ledger.project(code, block=as_of.block_number)
     times = {
         key: (int(onchain[key]) or None)
