@@ -3,9 +3,6 @@ ledger seeded by ``mulu demo``, and the app served by a real uvicorn on a free p
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,22 +16,7 @@ import uvicorn
 from api.app import create_app
 from api.settings import Settings
 from chain_client.node import LocalNode, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def mulu(home: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"MULU_HOME": str(home), "MULU_DEV_PASSWORD": "test-password"}
-    env.pop("MULU_RPC_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "mulu.cli.main", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False,
-    )  # fmt: skip
-    if check is not None:
-        assert proc.returncode == check, (
-            f"mulu {args} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        )
-    return proc
+from tests.clirun import mulu
 
 
 @dataclass

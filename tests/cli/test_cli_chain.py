@@ -4,40 +4,16 @@ and a kill -9 of the node that loses nothing."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.clirun import js, mulu
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 pytestmark = pytest.mark.anvil
-
-
-def mulu(home: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"MULU_HOME": str(home), "MULU_DEV_PASSWORD": "test-password"}
-    env.pop("MULU_RPC_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "mulu.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    if check is not None:
-        assert proc.returncode == check, (
-            f"mulu {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        )
-    return proc
-
-
-def js(home: Path, *args: str) -> dict:
-    return json.loads(mulu(home, "--json", *args).stdout)
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.clirun import js, mulu
+
 from ..gates.docs import make_catalog
-from .test_cli_chain import js, mulu
 
 pytestmark = pytest.mark.anvil
 

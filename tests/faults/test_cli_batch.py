@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.clirun import mulu
+
 from .conftest import catalog_document
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.anvil
-
-
-def mulu(home: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"MULU_HOME": str(home), "MULU_DEV_PASSWORD": "test-password"}
-    env.pop("MULU_RPC_URL", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "mulu.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
-    if check is not None:
-        assert proc.returncode == check, (
-            f"{args} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
-        )
-    return proc
 
 
 def test_batch_anchor_summary_refusals_and_rerun(tmp_path: Path) -> None:
