@@ -138,3 +138,37 @@ def test_kill_9_keeps_state_history_and_anchors(home: Path, tmp_path: Path) -> N
     assert js(home, "dev", "bootstrap")["changed"] is False
     again = js(home, "catalog", "anchor", str(doc))
     assert again["created"] is False
+
+
+def test_member_governance_through_the_cli(home: Path) -> None:
+    js(home, "dev", "bootstrap")
+    from chain_client.identity import IdentityStore
+
+    newcomer = IdentityStore(home).create("unit3", b"test-password")
+    proposed = js(
+        home,
+        "--as",
+        "eitb",
+        "member",
+        "propose",
+        "admit",
+        "unit3",
+        "--name",
+        "北京市水务局信息中心",
+        "--roles",
+        "UNIT",
+    )
+    pid = str(proposed["proposal_id"])
+    refused = mulu(home, "--as", "eitb", "member", "execute", pid, check=1)
+    assert "MembersNotEnoughApprovals" in refused.stderr
+    assert (
+        "MembersUnauthorized"
+        in mulu(home, "--as", "unit1", "member", "approve", pid, check=1).stderr
+    )
+    mulu(home, "member", "approve", pid, check=2)  # which governor approves must be said
+    js(home, "--as", "finance", "member", "approve", pid)
+    js(home, "--as", "drc", "member", "execute", pid)
+    shown = js(home, "member", "show", "unit3")
+    assert shown["active"] is True and shown["roles"] == ["UNIT"]
+    assert shown["keys"][0]["x_y"] == "0x" + newcomer.sm2_public_key.hex()
+    mulu(home, "--as", "eitb", "member", "propose", "promote", "unit3", check=2)
