@@ -45,7 +45,11 @@ class World:
         return f"BJ-T-{self.backend[:1].upper()}{self._counter[0]:04d}"
 
 
-def _build(chain: Chain, *, onchain_sm2: bool = False) -> World:
+def deploy_members(
+    chain: Chain, *, onchain_sm2: bool = False
+) -> tuple[Ledger, dict[str, LocalAccount], dict[str, sm_crypto.PrivateKey], LocalAccount]:
+    """Fresh keys for every dev member and an outsider, funded; the ledger deployed and every
+    member admitted through governance. Returns (ledger, accounts, SM2 keys, outsider)."""
     accounts = {name: Chain.new_account() for name in DEV_MEMBERS}
     keys = {name: sm_crypto.PrivateKey.generate() for name in DEV_MEMBERS}
     outsider = Chain.new_account()
@@ -58,10 +62,15 @@ def _build(chain: Chain, *, onchain_sm2: bool = False) -> World:
         accounts.__getitem__,
         onchain_sm2=onchain_sm2,
     )
+    return Ledger(chain, deployment), accounts, keys, outsider
+
+
+def _build(chain: Chain, *, onchain_sm2: bool = False) -> World:
+    ledger, accounts, keys, outsider = deploy_members(chain, onchain_sm2=onchain_sm2)
     return World(
         chain.is_tester and "tester" or "anvil",
         chain,
-        Ledger(chain, deployment),
+        ledger,
         accounts,
         keys,
         outsider,

@@ -14,12 +14,10 @@ from eth_account.signers.local import LocalAccount
 
 import sm_crypto
 from catalog import load_catalog
-from chain_client.bootstrap import DEV_MEMBERS, setup_ledger
 from chain_client.chain import Chain
 from chain_client.ledger import Ledger
 from chain_client.node import LocalNode
-
-FUND = 10_000 * 10**18
+from tests.chain.conftest import deploy_members
 
 
 def catalog_document(code: str, version: int, resources: int = 5, salt: str = "") -> dict:
@@ -111,18 +109,8 @@ def start_node(home: Path) -> LocalNode:
 def build_world(home: Path) -> FaultWorld:
     node = start_node(home)
     chain = Chain.connect(node.url())
-    accounts = {name: Chain.new_account() for name in DEV_MEMBERS}
-    keys = {name: sm_crypto.PrivateKey.generate() for name in DEV_MEMBERS}
-    outsider = Chain.new_account()
-    for acct in [*accounts.values(), outsider]:
-        chain.fund(acct.address, FUND)
-    deployment = setup_ledger(
-        chain,
-        {n: a.address for n, a in accounts.items()},
-        {n: k.public_key.xy for n, k in keys.items()},
-        accounts.__getitem__,
-    )
-    return FaultWorld(node, chain, Ledger(chain, deployment), accounts, keys, outsider)
+    ledger, accounts, keys, outsider = deploy_members(chain)
+    return FaultWorld(node, chain, ledger, accounts, keys, outsider)
 
 
 @pytest.fixture

@@ -7,38 +7,22 @@ fixed-base table embedded in ``contracts/crypto/SM2.sol``.
 from __future__ import annotations
 
 from sm_crypto.curve import GX, GY, A, B, N, P
+from tests.sm_crypto.sm2_reference import Point, add, mul
 
-Point = tuple[int, int] | None  # None is the point at infinity
+__all__ = [
+    "G",
+    "Point",
+    "add",
+    "comb_table",
+    "digest_signature_for",
+    "lift_x",
+    "mul",
+    "neg",
+    "on_curve",
+    "verify_digest",
+]
 
 G: Point = (GX, GY)
-
-
-def add(p1: Point, p2: Point) -> Point:
-    if p1 is None:
-        return p2
-    if p2 is None:
-        return p1
-    x1, y1 = p1
-    x2, y2 = p2
-    if x1 == x2 and (y1 + y2) % P == 0:
-        return None
-    if p1 == p2:
-        lam = (3 * x1 * x1 + A) * pow(2 * y1, -1, P) % P
-    else:
-        lam = (y2 - y1) * pow(x2 - x1, -1, P) % P
-    x3 = (lam * lam - x1 - x2) % P
-    return x3, (lam * (x1 - x3) - y1) % P
-
-
-def mul(k: int, point: Point) -> Point:
-    result: Point = None
-    addend = point
-    while k:
-        if k & 1:
-            result = add(result, addend)
-        addend = add(addend, addend)
-        k >>= 1
-    return result
 
 
 def comb_table(point: Point) -> bytes:
