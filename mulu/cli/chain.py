@@ -156,7 +156,8 @@ def dev_bootstrap_cmd(
     onchain_sm2: Annotated[
         bool,
         typer.Option(
-            "--onchain-sm2", help="Deploy the SM2 verifier too: every 确权 is verified by the contract."
+            "--onchain-sm2",
+            help="Deploy the SM2 verifier too: every 确权 is verified by the contract.",
         ),
     ] = False,
 ) -> None:
@@ -474,7 +475,9 @@ def project_review_pass(
 
 @project_app.command("review-extend")
 def project_review_extend(
-    ctx: typer.Context, code: CodeArg, days: Annotated[int, typer.Option(help="1-183 days.")]
+    ctx: typer.Context,
+    code: CodeArg,
+    days: Annotated[int, typer.Option(help="1-183 days.", min=0, max=2**32 - 1)],
 ) -> None:
     """Extend an expired review opinion once, by at most 183 days (REVIEWER)."""
     _step(
@@ -486,7 +489,9 @@ def project_review_extend(
 def project_fund(
     ctx: typer.Context,
     code: CodeArg,
-    period_days: Annotated[int, typer.Option(help="Construction period in days.")],
+    period_days: Annotated[
+        int, typer.Option(help="Construction period in days.", min=0, max=2**32 - 1)
+    ],
 ) -> None:
     """在审 → 待建: approve investment and set the construction period (FUNDER; opinion valid)."""
     _step(ctx, code, "funded (待建 APPROVED)", "fund", Role.FUNDER, period_days)
@@ -531,7 +536,12 @@ def project_accept(ctx: typer.Context, code: CodeArg) -> None:
         ctx,
         f"{code}: accepted (验收), change ratio {ratio / 100:.2f}%",
         result,
-        {"code": code, "state": session.ledger.state(code).name, "ratio_bp": ratio, "diff_digest": diff.digest.hex()},
+        {
+            "code": code,
+            "state": session.ledger.state(code).name,
+            "ratio_bp": ratio,
+            "diff_digest": diff.digest.hex(),
+        },
     )
 
 
@@ -576,7 +586,9 @@ def project_terminate(
 def project_change(
     ctx: typer.Context,
     code: CodeArg,
-    ratio_bp: Annotated[int, typer.Option(help="Change ratio in basis points (1500 = 15%).")],
+    ratio_bp: Annotated[
+        int, typer.Option(help="Change ratio in basis points (1500 = 15%).", min=0, max=2**16 - 1)
+    ],
     evidence: Annotated[Path, typer.Option(help="The evidence document (e.g. the catalog diff).")],
 ) -> None:
     """Record a change (art. 16): the UNIT files one of at most 15%; above that the REVIEWER approves."""
@@ -676,7 +688,12 @@ def _catalog_anchor_batch(ctx: typer.Context, directory: Path, batch_size: int) 
     session = _session(ctx)
     opts = options(ctx)
     journal = Journal.of_home(opts.home)
-    columns = (TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err_console, transient=True, disable=opts.json) as bar:
         loading = bar.add_task("prepare", total=len(files))
         items, unloadable = prepare(
@@ -700,7 +717,12 @@ def _catalog_anchor_batch(ctx: typer.Context, directory: Path, batch_size: int) 
 
     report = report or PipelineReport()
     report.refused[:0] = unloadable
-    data = {"directory": str(directory), "files": len(files), "journal": str(journal.path), **report.to_json()}
+    data = {
+        "directory": str(directory),
+        "files": len(files),
+        "journal": str(journal.path),
+        **report.to_json(),
+    }
 
     def human() -> None:
         console.print(
@@ -709,7 +731,9 @@ def _catalog_anchor_batch(ctx: typer.Context, directory: Path, batch_size: int) 
             f"{len(report.refused)} refused"
         )
         if report.anchored:
-            console.print(f"  gas {report.gas_used:,} ({report.gas_used / len(report.anchored):,.0f} per catalog), {report.seconds:.1f} s")
+            console.print(
+                f"  gas {report.gas_used:,} ({report.gas_used / len(report.anchored):,.0f} per catalog), {report.seconds:.1f} s"
+            )
         for r in report.refused:
             console.print(f"  refused {r.source}: {r.error}")
         console.print(f"  journal {journal.path}")

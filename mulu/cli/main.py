@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import ClickException  # typer vendors click
 
 from mulu.errors import MuluError
 
@@ -94,15 +95,11 @@ def main() -> None:
         raise SystemExit(1) from None
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            raise SystemExit(2) from None
-        if isinstance(exc, click.exceptions.Exit):
-            raise SystemExit(exc.exit_code) from None
-        raise
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except ClickException as exc:  # usage errors: unknown option, value out of range, ...
+        exc.show()
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":
