@@ -202,8 +202,28 @@ class Chain:
         return receipt
 
     def _raise_replayed(self, sender: str, fn: ContractFunction, block: int) -> None:
-        """Re-run a failed transaction as a call on the state before its block to name the error."""
-        self.call(fn, block=max(block - 1, 0), sender=sender)
+        """Re-run a failed transaction as a call on the state before its block to name the error.
+
+        The call carries the failed block's number and time (``eth_call`` block overrides, where
+        the node supports them), so a time rule that failed at that block fails the same way.
+        """
+        parent = max(block - 1, 0)
+        if not self.is_tester:
+            header = self.rpc(lambda: self.w3.eth.get_block(block))
+            call = {"from": sender, "to": fn.address, "data": fn._encode_transaction_data()}
+            overrides = {"number": hex(block), "time": hex(int(header["timestamp"]))}
+            with self.translate():
+                try:
+                    answer = self.w3.provider.make_request(  # type: ignore[arg-type]
+                        "eth_call", [call, hex(parent), {}, overrides]
+                    )
+                except ValueError:
+                    answer = {}
+            error = answer.get("error") if isinstance(answer, dict) else None
+            data = error.get("data") if isinstance(error, dict) else None
+            if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+                raise decode_revert(bytes.fromhex(data[2:]))
+        self.call(fn, block=parent, sender=sender)
         raise TransactionFailedError(
             f"transaction failed in block {block} (revert not reproducible)"
         )
@@ -241,6 +261,18 @@ class Chain:
             self.rpc(lambda: self.w3.provider.make_request("evm_increaseTime", [seconds]))  # type: ignore[arg-type]
             self.rpc(lambda: self.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
         return self.timestamp()
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        """Make the next block (the next transaction's) carry ``timestamp`` exactly; local node
+        or in-process chain only."""
+        if timestamp <= self.timestamp():
+            raise ValueError("time only moves forward")
+        if self.is_tester:
+            self.w3.provider.ethereum_tester.time_travel(timestamp)  # type: ignore[attr-defined]
+        else:
+            self.rpc(
+                lambda: self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+            )  # type: ignore[arg-type]
 
     def snapshot(self) -> object:
         """Snapshot the chain state (local node or in-process chain only)."""

@@ -304,6 +304,31 @@ class Ledger:
     def submit_self_evaluation(self, signer: LocalAccount, code: str, digest: bytes) -> TxResult:
         return self._send(signer, self.library, "submitSelfEvaluation", encode_code(code), digest)
 
+    def set_work_calendar(self, signer: LocalAccount, word_index: int, workdays: int) -> TxResult:
+        """Record calendar word ``word_index`` (see :mod:`chain_client.workdays`); REVIEWER."""
+        return self._send(signer, self.library, "setWorkCalendar", word_index, workdays)
+
+    def record_evaluation_report(self, signer: LocalAccount, code: str, digest: bytes) -> TxResult:
+        """EITB's performance evaluation report (art. 31); the contract computes the
+        rectification deadline from the recorded calendar."""
+        return self._send(signer, self.library, "recordEvaluationReport", encode_code(code), digest)
+
+    def submit_rectification_plan(self, signer: LocalAccount, code: str, digest: bytes) -> TxResult:
+        return self._send(
+            signer, self.library, "submitRectificationPlan", encode_code(code), digest
+        )
+
+    def evaluation(self, code: str, *, block: int | str = "latest") -> dict[str, Any]:
+        """The latest evaluation report and rectification plan of ``code`` (zeros when none)."""
+        return dict(self._view(self.library, "evaluation", encode_code(code), block=block))
+
+    def work_calendar(self, word_index: int) -> int:
+        """Calendar word ``word_index`` as recorded (0 when not)."""
+        return int(self._view(self.library, "workCalendar", word_index))
+
+    def rectification_deadline(self, reported_at: int) -> int:
+        return int(self._view(self.library, "rectificationDeadline", reported_at))
+
     def terminate(self, signer: LocalAccount, code: str, reason: str) -> TxResult:
         return self._send(signer, self.library, "terminate", encode_code(code), reason)
 

@@ -31,11 +31,21 @@ contract ProjectLibrary is IProjectLibrary {
     uint256 public constant SELF_EVALUATION_CLOSES = ProjectRules.SELF_EVALUATION_CLOSES;
     uint16 public constant MAX_FILING_BP = ProjectRules.MAX_FILING_BP;
     uint16 public constant MAX_BP = ProjectRules.MAX_BP;
+    /// @dev art. 31: the rectification plan is due within 60 working days of the evaluation report.
+    uint32 public constant RECTIFICATION_WORKDAYS = 60;
+    /// @dev Beijing days per calendar word (bit 255 of a word marks it recorded).
+    uint32 public constant CALENDAR_WORD_DAYS = 255;
+    /// @dev Beijing time is UTC+8: day n (since 1970-01-01) starts at n * 1 days - 8 hours.
+    uint256 public constant BEIJING_OFFSET = 8 hours;
 
     IMembers private immutable _members;
     address private immutable _deployer;
     ICatalogLedger private _ledger;
     mapping(bytes32 code => Project) private _projects; // packing: see IProjectLibrary.Project
+    mapping(bytes32 code => Evaluation) private _evaluations;
+    // PRC working days (State Council holiday arrangement, 调休 included), recorded by EITB:
+    // word w, bit i = Beijing day w * 255 + i is a working day; bit 255 = the word is recorded.
+    mapping(uint32 wordIndex => uint256 workdays) private _calendar;
 
     modifier onlyRole(bytes32 role) {
         _checkRole(role, msg.sender);
@@ -352,7 +362,99 @@ contract ProjectLibrary is IProjectLibrary {
         emit ChangeApproved(code, msg.sender, ratioBp, evidenceDigest);
     }
 
+    /**
+     * @dev Records the working days of Beijing days `[wordIndex * 255, wordIndex * 255 + 255)` (the
+     * State Council's holiday arrangement, make-up workdays included), so deadlines in working days
+     * (art. 31) are computed on chain. A word may be re-recorded (e.g. once a year's arrangement is
+     * published); deadlines already computed keep their value.
+     *
+     * Requirements: caller an active REVIEWER; bit 255 of `workdays` set ({WorkCalendarInvalid}).
+     *
+     * Emits {WorkCalendarSet}.
+     */
+    function setWorkCalendar(uint32 wordIndex, uint256 workdays) external onlyRole(Roles.REVIEWER) {
+        if (workdays >> CALENDAR_WORD_DAYS != 1) revert WorkCalendarInvalid(wordIndex, workdays);
+        _calendar[wordIndex] = workdays;
+        emit WorkCalendarSet(wordIndex, msg.sender, workdays);
+    }
+
+    /**
+     * @dev Records EITB's performance evaluation report `reportDigest` of a project in operation
+     * (art. 31) and computes, from the recorded calendar, the rectification plan's deadline: the
+     * last second (Beijing time) of the 60th working day after the report's day. Replaces the
+     * previous report and its plan.
+     *
+     * Requirements: caller an active REVIEWER; `reportDigest` non-zero; project in OPERATION; the
+     * calendar recorded far enough ({WorkCalendarMissing} names the first unrecorded day).
+     *
+     * Emits {EvaluationReported}.
+     */
+    function recordEvaluationReport(bytes32 code, bytes32 reportDigest) external onlyRole(Roles.REVIEWER) {
+        _checkDigest(reportDigest);
+        _checkState(code, State.OPERATION);
+        uint64 dueAt = rectificationDeadline(uint64(block.timestamp));
+        _evaluations[code] = Evaluation(reportDigest, uint64(block.timestamp), dueAt, 0, bytes32(0));
+        emit EvaluationReported(code, msg.sender, reportDigest, dueAt);
+    }
+
+    /**
+     * @dev Submits the unit's rectification plan `planDigest` for the latest evaluation report,
+     * by its deadline (art. 31).
+     *
+     * Requirements: caller the project's active UNIT; `planDigest` non-zero; a report recorded
+     * ({ProjectNoEvaluationReport}); no plan submitted for it yet
+     * ({ProjectRectificationAlreadySubmitted}); `block.timestamp <= rectificationDueAt`
+     * ({ProjectRectificationTooLate}).
+     *
+     * Emits {RectificationPlanSubmitted}.
+     */
+    function submitRectificationPlan(bytes32 code, bytes32 planDigest) external {
+        _checkUnit(code);
+        _checkDigest(planDigest);
+        Evaluation storage e = _evaluations[code];
+        if (e.reportedAt == 0) revert ProjectNoEvaluationReport(code);
+        if (e.planSubmittedAt != 0) revert ProjectRectificationAlreadySubmitted(code, e.planSubmittedAt);
+        if (block.timestamp > e.rectificationDueAt) {
+            revert ProjectRectificationTooLate(code, e.rectificationDueAt, block.timestamp);
+        }
+        e.planSubmittedAt = uint64(block.timestamp);
+        e.planDigest = planDigest;
+        emit RectificationPlanSubmitted(code, msg.sender, planDigest);
+    }
+
     // ---------------------------------------------------------------- views
+
+    /// @dev The latest evaluation report of `code` and its rectification plan (zeros when none).
+    function evaluation(bytes32 code) external view returns (Evaluation memory) {
+        return _evaluations[code];
+    }
+
+    /// @dev Calendar word `wordIndex` (0 when not recorded); see {setWorkCalendar}.
+    function workCalendar(uint32 wordIndex) external view returns (uint256) {
+        return _calendar[wordIndex];
+    }
+
+    /// @dev The rectification deadline of a report made at `reportedAt`: the last second (Beijing
+    /// time) of the 60th working day after its Beijing day. Reverts {WorkCalendarMissing} naming
+    /// the first day the calendar does not cover.
+    function rectificationDeadline(uint64 reportedAt) public view returns (uint64) {
+        uint256 day = (uint256(reportedAt) + BEIJING_OFFSET) / 1 days;
+        uint256 left = RECTIFICATION_WORKDAYS;
+        uint32 loaded = type(uint32).max;
+        uint256 bits;
+        while (left != 0) {
+            ++day;
+            uint32 w = uint32(day / CALENDAR_WORD_DAYS);
+            if (w != loaded) {
+                bits = _calendar[w];
+                loaded = w;
+                if (bits == 0) revert WorkCalendarMissing(uint32(day));
+            }
+            if ((bits >> (day % CALENDAR_WORD_DAYS)) & 1 == 1) --left;
+        }
+        return uint64((day + 1) * 1 days - BEIJING_OFFSET - 1);
+    }
+
 
     /// @dev The full record of `code` (all zero when unknown).
     function project(bytes32 code) external view returns (Project memory) {

@@ -54,6 +54,17 @@ interface IProjectLibrary {
         string name;
     }
 
+    /// @dev The latest EITB performance evaluation report of a project and the unit's rectification
+    /// plan for it (art. 31); times are unix seconds, 0 = not yet. A new report replaces the last
+    /// (earlier ones stay in the {EvaluationReported} events).
+    struct Evaluation {
+        bytes32 reportDigest;
+        uint64 reportedAt;
+        uint64 rectificationDueAt; // last second of the 60th working day after the report (Beijing time)
+        uint64 planSubmittedAt;
+        bytes32 planDigest;
+    }
+
     // ---------------------------------------------------------------- events
 
     /// @dev The catalog ledger was wired (once).
@@ -112,6 +123,17 @@ interface IProjectLibrary {
 
     /// @dev A change of `ratioBp` basis points approved by EITB (art. 16).
     event ChangeApproved(bytes32 indexed code, address indexed actor, uint16 ratioBp, bytes32 evidenceDigest);
+
+    /// @dev Beijing days `[wordIndex * 255, wordIndex * 255 + 255)` (days since 1970-01-01, UTC+8)
+    /// now have the working-day bits `workdays` (bit i = day wordIndex * 255 + i; bit 255 set).
+    event WorkCalendarSet(uint32 indexed wordIndex, address indexed actor, uint256 workdays);
+
+    /// @dev EITB recorded the performance evaluation report `reportDigest` (art. 31); the unit's
+    /// rectification plan is due by `rectificationDueAt`.
+    event EvaluationReported(bytes32 indexed code, address indexed actor, bytes32 reportDigest, uint64 rectificationDueAt);
+
+    /// @dev The unit submitted its rectification plan `planDigest` for the latest report (art. 31).
+    event RectificationPlanSubmitted(bytes32 indexed code, address indexed actor, bytes32 planDigest);
 
     // ---------------------------------------------------------------- errors
 
@@ -227,6 +249,22 @@ interface IProjectLibrary {
     /// least that ratio; the last approval of `code` was `approvedBp` (art. 16, 21).
     error ProjectChangeNotApproved(bytes32 code, uint16 ratioBp, uint16 approvedBp);
 
+    /// @dev Working days of Beijing day `day` (days since 1970-01-01, UTC+8) are not recorded yet
+    /// ({IProjectLibrary-setWorkCalendar}); a deadline in working days cannot be computed.
+    error WorkCalendarMissing(uint32 day);
+
+    /// @dev Calendar word `wordIndex` must have bit 255 (the "recorded" marker) set.
+    error WorkCalendarInvalid(uint32 wordIndex, uint256 workdays);
+
+    /// @dev `code` has no evaluation report to answer with a rectification plan.
+    error ProjectNoEvaluationReport(bytes32 code);
+
+    /// @dev The rectification plan was due by `dueAt` (60 working days after the report, art. 31).
+    error ProjectRectificationTooLate(bytes32 code, uint64 dueAt, uint256 now);
+
+    /// @dev The rectification plan for the latest report was already submitted at `submittedAt`.
+    error ProjectRectificationAlreadySubmitted(bytes32 code, uint64 submittedAt);
+
     // ---------------------------------------------------------------- functions
 
     function setCatalogLedger(address ledger) external;
@@ -261,7 +299,19 @@ interface IProjectLibrary {
 
     function approveChange(bytes32 code, uint16 ratioBp, bytes32 evidenceDigest) external;
 
+    function setWorkCalendar(uint32 wordIndex, uint256 workdays) external;
+
+    function recordEvaluationReport(bytes32 code, bytes32 reportDigest) external;
+
+    function submitRectificationPlan(bytes32 code, bytes32 planDigest) external;
+
     function project(bytes32 code) external view returns (Project memory);
+
+    function evaluation(bytes32 code) external view returns (Evaluation memory);
+
+    function workCalendar(uint32 wordIndex) external view returns (uint256);
+
+    function rectificationDeadline(uint64 reportedAt) external view returns (uint64);
 
     function stateOf(bytes32 code) external view returns (State);
 
