@@ -57,6 +57,7 @@ __all__ = [
     "MemberRow",
     "ProjectRow",
     "SyncResult",
+    "database_url",
 ]
 
 QUARTER = 90 * 86_400
@@ -112,14 +113,14 @@ class ProjectRow(Base):
     opinion_digest: Mapped[str | None] = mapped_column(String(66))
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     funded_at: Mapped[int | None] = mapped_column(BigInteger)
-    period_days: Mapped[int | None] = mapped_column(Integer)
+    period_days: Mapped[int | None] = mapped_column(BigInteger)  # uint32
     construction_started_at: Mapped[int | None] = mapped_column(BigInteger)
     construction_deadline: Mapped[int | None] = mapped_column(BigInteger)
     progress_reports: Mapped[int] = mapped_column(Integer, default=0)
-    last_report_window: Mapped[int] = mapped_column(Integer, default=0)
+    last_report_window: Mapped[int] = mapped_column(BigInteger, default=0)  # uint32 + 1
     last_progress_at: Mapped[int | None] = mapped_column(BigInteger)
     accepted_at: Mapped[int | None] = mapped_column(BigInteger)
-    acceptance_version: Mapped[int | None] = mapped_column(Integer)
+    acceptance_version: Mapped[int | None] = mapped_column(BigInteger)  # uint32
     warranty_ends_at: Mapped[int | None] = mapped_column(BigInteger)
     commission_deadline: Mapped[int | None] = mapped_column(BigInteger)
     commission_applied_at: Mapped[int | None] = mapped_column(BigInteger)
@@ -182,10 +183,10 @@ class AnchorRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     project_code: Mapped[str] = mapped_column(String(32), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    version: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(BigInteger)  # uint32: over INTEGER's 2^31 - 1
     digest: Mapped[str] = mapped_column(String(64), index=True)
     merkle_root: Mapped[str] = mapped_column(String(64))
-    resource_count: Mapped[int] = mapped_column(Integer)
+    resource_count: Mapped[int] = mapped_column(BigInteger)  # uint32
     submitter: Mapped[str] = mapped_column(String(42))
     block_number: Mapped[int] = mapped_column(BigInteger, index=True)
     block_hash: Mapped[str] = mapped_column(String(66))
@@ -211,7 +212,7 @@ class KeyRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     account: Mapped[str] = mapped_column(String(42), ForeignKey("members.account"), index=True)
-    key_index: Mapped[int] = mapped_column(Integer)
+    key_index: Mapped[int] = mapped_column(BigInteger)
     public_key: Mapped[str] = mapped_column(String(128))
     valid_from_block: Mapped[int] = mapped_column(BigInteger)
     valid_until_block: Mapped[int | None] = mapped_column(BigInteger)
@@ -245,9 +246,12 @@ class Index:
     """The index database: engine, schema and read helpers."""
 
     def __init__(self, url: str) -> None:
+        url = database_url(url)
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:  # a server: a connection may have been closed by it (restart, idle timeout)
+            kwargs["pool_pre_ping"] = True
         self.url = url
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
@@ -264,6 +268,15 @@ class Index:
 
     def session(self) -> Session:
         return self.sessions()
+
+
+def database_url(url: str) -> str:
+    """``url`` with a driver SQLAlchemy can load: a bare ``postgresql://`` (or ``postgres://``)
+    URL means psycopg 3 here (SQLAlchemy's default for it is psycopg2, which mulu does not use)."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url[len(bare) :]
+    return url
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -289,6 +302,12 @@ class SyncResult:
 
 def _hex(value: Any) -> str:
     return "0x" + bytes(value).hex()
+
+
+def _text(value: Any) -> str:
+    """A chain string for a text column: PostgreSQL's text cannot hold NUL, which a contract
+    string may; it becomes U+FFFD (the ``events`` row keeps the exact value in its JSON)."""
+    return str(value).replace("\x00", "\ufffd")
 
 
 def _jsonable(value: Any) -> Any:
@@ -512,7 +531,7 @@ def _derive(s: Session, ev: EventRow) -> None:
         s.add(
             ProjectRow(
                 code=ev.project_code,
-                name=str(a["name"]),
+                name=_text(a["name"]),
                 unit=str(a["unit"]),
                 state=int(State.RESERVE),
                 created_block=ev.block_number,
@@ -559,7 +578,7 @@ def _derive(s: Session, ev: EventRow) -> None:
         case "SelfEvaluationSubmitted":
             p.self_evaluated_at = ts
         case "ProjectTerminated":
-            p.terminated_at, p.termination_reason = ts, str(a.get("reason", ""))
+            p.terminated_at, p.termination_reason = ts, _text(a.get("reason", ""))
         case "ChangeFiled" | "ChangeApproved":
             p.last_change_bp = int(a["ratioBp"])
         case _:
@@ -574,7 +593,7 @@ def _derive_member(s: Session, ev: EventRow) -> None:
             s.merge(
                 MemberRow(
                     account=account,
-                    name=str(a["name"]),
+                    name=_text(a["name"]),
                     active=True,
                     roles=_roles(a["roles"]),
                     admitted_block=int(a["atBlock"]),

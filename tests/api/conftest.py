@@ -17,6 +17,7 @@ from api.app import create_app
 from api.settings import Settings
 from chain_client.node import LocalNode, free_port
 from tests.clirun import mulu
+from tests.postgres import PostgresServer
 
 
 @dataclass
@@ -74,3 +75,30 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         thread.join(10)
     finally:
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (pgserver's binaries) in a temporary directory, for the session."""
+    reason = PostgresServer.unavailable()
+    if reason:
+        pytest.skip(reason)
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty index database: a SQLite file, or a new database on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'index.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.database()
+    try:
+        yield url
+    finally:
+        server.drop(url)

@@ -1,10 +1,11 @@
-"""The index on a real anvil and a real SQLite file: a crash mid-batch commits nothing, a restart
-resumes with no duplicate and nothing missing, batches can stop anywhere, and a reorg is undone."""
+"""The index on a real anvil, into a real SQLite file and a real PostgreSQL database (each test runs
+on both): a crash mid-batch commits nothing, a restart resumes with no duplicate and nothing
+missing, batches can stop anywhere, a reorg is undone, and values PostgreSQL is stricter about
+(uint32 over INTEGER's range, NUL in a chain string) are indexed."""
 
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,6 +18,10 @@ from chain_client.ledger import Ledger
 from chain_client.types import CatalogKind, State
 
 pytestmark = pytest.mark.anvil
+
+
+STRICT = f"BJ-2026-9100-NUL{secrets.randbelow(10**4)}"
+STRICT_NAME = "名称\x00含空字符"
 
 
 class Crash(Exception):
@@ -46,6 +51,17 @@ def world(anvil_url: str):
             secrets.token_bytes(32),
             20 + i,
         )
+    # values PostgreSQL is stricter about than SQLite: a uint32 over INTEGER's 2^31 - 1, a NUL
+    ledger.create_project(accounts["eitb"], STRICT, accounts["unit2"].address, STRICT_NAME)
+    ledger.anchor(
+        accounts["unit2"],
+        STRICT,
+        CatalogKind.DECLARED,
+        1,
+        secrets.token_bytes(32),
+        secrets.token_bytes(32),
+        2**32 - 1,
+    )
     return chain, ledger, accounts
 
 
@@ -60,9 +76,9 @@ def _chain_positions(ledger: Ledger, upto: int) -> list[tuple[int, int]]:
     return [(e.block_number, e.log_index) for e in ledger.logs(to_block=upto)]
 
 
-def test_crash_mid_batch_then_resume(world, tmp_path: Path) -> None:
+def test_crash_mid_batch_then_resume(world, db_url: str) -> None:
     chain, ledger, _ = world
-    index = Index(f"sqlite:///{tmp_path / 'index.db'}")
+    index = Index(db_url)
 
     def crash(rows: int) -> None:
         if rows == 7:
@@ -99,9 +115,9 @@ def test_crash_mid_batch_then_resume(world, tmp_path: Path) -> None:
         assert s.scalar(select(func.count()).select_from(AnchorRow)) >= 6
 
 
-def test_stop_between_batches_resumes(world, tmp_path: Path) -> None:
+def test_stop_between_batches_resumes(world, db_url: str) -> None:
     _, ledger, _ = world
-    index = Index(f"sqlite:///{tmp_path / 'index.db'}")
+    index = Index(db_url)
     first = Indexer(index, ledger, batch_blocks=3).sync(max_batches=2)
     assert first.batches == 2 and first.checkpoint is not None
     assert first.checkpoint < first.head
@@ -110,9 +126,9 @@ def test_stop_between_batches_resumes(world, tmp_path: Path) -> None:
     assert sorted(_positions(index)) == _chain_positions(ledger, rest.head)
 
 
-def test_reorg_is_rolled_back(world, tmp_path: Path) -> None:
+def test_reorg_is_rolled_back(world, db_url: str) -> None:
     chain, ledger, accounts = world
-    index = Index(f"sqlite:///{tmp_path / 'index.db'}")
+    index = Index(db_url)
     Indexer(index, ledger).sync()
     snapshot = chain.snapshot()
     lost = f"BJ-2026-8888-R{secrets.randbelow(10**6)}"
@@ -131,3 +147,23 @@ def test_reorg_is_rolled_back(world, tmp_path: Path) -> None:
         row = s.get(ProjectRow, kept)
         assert row is not None and row.state == int(State.RESERVE)
     assert sorted(_positions(index)) == _chain_positions(ledger, result.head)
+
+
+def test_strict_values(world, db_url: str) -> None:
+    _, ledger, _ = world
+    index = Index(db_url)
+    Indexer(index, ledger).sync()
+    with index.session() as s:
+        anchor = s.scalars(select(AnchorRow).where(AnchorRow.project_code == STRICT)).one()
+        assert anchor.resource_count == 2**32 - 1
+        assert s.get(ProjectRow, STRICT).name == STRICT_NAME.replace("\x00", "\ufffd")
+        created = s.scalars(
+            select(EventRow).where(
+                EventRow.project_code == STRICT, EventRow.name == "ProjectCreated"
+            )
+        ).one()
+        assert created.args["name"] == STRICT_NAME  # the event keeps the exact string
+    index.close()
+    reopened = Index(db_url)  # a restart: the schema is there, nothing is added twice
+    assert Indexer(reopened, ledger).sync().events == 0
+    reopened.close()
