@@ -8,7 +8,8 @@ Checks, in the order of the project's events (the chain's ``history``):
   block); unit actions came from the project's registered unit;
 * **time**: the time rules recomputed from block timestamps (opinion validity, extension, funding
   while valid, construction deadline, progress windows, acceptance deadlines, commissioning
-  window, self-evaluation window);
+  window, self-evaluation window, the rectification plan's 60 working days recomputed from the
+  calendar recorded on chain and compared with the State Council's arrangement);
 * **anchors**: every anchor's document is present in the documents directory and gives the
   anchored digest, Merkle root and resource count, and ``isAnchored`` holds on chain; other
   referenced documents (opinions, reports, evidence), when present, hash to their digest.
@@ -22,11 +23,13 @@ the documents directory) are reported but do not fail the audit.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import catalog
 import sm_crypto
+from chain_client import workdays
 from chain_client.ledger import Ledger, LedgerEvent
 from chain_client.steps import Steps
 from chain_client.types import CatalogKind, Role, State, Step
@@ -64,6 +67,7 @@ ALLOWED_IN: dict[str, tuple[State, ...]] = {
     "ProjectAccepted": (S.UNDER_CONSTRUCTION,),
     "CommissionApplied": (S.UNDER_CONSTRUCTION,),
     "SelfEvaluationSubmitted": (S.OPERATION,),
+    "EvaluationReported": (S.OPERATION,),
     "ChangeFiled": (S.APPROVED, S.UNDER_CONSTRUCTION),
     "ChangeApproved": (S.APPROVED, S.UNDER_CONSTRUCTION),
 }
@@ -86,8 +90,10 @@ ROLE_OF: dict[str, Role | str] = {
     "ChangeFiled": UNIT,
     "ChangeApproved": Role.REVIEWER,
     "CatalogAnchored": UNIT,
+    "EvaluationReported": Role.REVIEWER,
+    "RectificationPlanSubmitted": UNIT,
 }
-DOCUMENT_ARGS = ("opinionDigest", "reportDigest", "evidenceDigest")
+DOCUMENT_ARGS = ("opinionDigest", "reportDigest", "evidenceDigest", "planDigest")
 
 
 @dataclass
@@ -402,6 +408,58 @@ class _Audit:
             )
         elif n == "ProjectTerminated":
             p["terminated"] = t
+        elif n == "EvaluationReported":
+            due = int(a["rectificationDueAt"])
+            onchain, arrangement = self._rectification_due(t, ev.block_number)
+            rule(
+                due == onchain,
+                f"rectification due {due}, want 60 working days by the calendar on chain = "
+                + (str(onchain) if onchain >= 0 else "none (calendar not recorded)"),
+            )
+            if arrangement is not None and arrangement != due:
+                self.find(
+                    "time",
+                    f"rectification due {due}: by the State Council's holiday arrangement "
+                    f"(chinese_calendar) 60 working days end at {arrangement}; the calendar "
+                    "recorded on chain differs (art. 31)",
+                    ev,
+                )
+            p["rectification_due"], p["plan"] = due, 0
+        elif n == "RectificationPlanSubmitted":
+            rule("rectification_due" in p, "rectification plan without an evaluation report")
+            rule(not p.get("plan"), "second rectification plan for one report")
+            rule(
+                t <= p.get("rectification_due", 0),
+                "rectification plan after 60 working days of the report (art. 31)",
+            )
+            p["plan"] = 1
+
+    def _rectification_due(self, t: int, block: int) -> tuple[int, int | None]:
+        """The deadline of a report at ``t`` by the calendar words recorded on chain at
+        ``block``, and by ``chinese_calendar`` when it knows every day counted (else None)."""
+        words: dict[int, int] = {}
+
+        def recorded(day: date) -> bool:
+            d = (day - workdays.EPOCH).days
+            w = workdays.word_index(d)
+            if w not in words:
+                words[w] = int(
+                    self.ledger.chain.call(
+                        self.ledger.library.functions.workCalendar(w), block=block
+                    )
+                )
+                if not words[w]:
+                    raise LookupError(day)
+            return bool(words[w] >> (d % workdays.WORD_DAYS) & 1)
+
+        try:
+            onchain = workdays.rectification_due(t, recorded)
+        except LookupError:  # the contract could not have computed the deadline
+            return -1, None
+        days = range(workdays.beijing_day(t) + 1, workdays.beijing_day(onchain) + 1)
+        if not all(workdays.known(workdays.day_date(d)) for d in (days[0], days[-1])):
+            return onchain, None
+        return onchain, workdays.rectification_due(t)
 
     def _anchor(self, ev: LedgerEvent) -> None:
         a = ev.args

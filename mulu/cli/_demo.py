@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import catalog
+from chain_client import workdays
 from chain_client.bootstrap import DEV_MEMBERS
 from chain_client.errors import ContractError
 from chain_client.steps import Steps, acceptance_diff, find_document
@@ -45,7 +46,7 @@ PROJECTS = (
     DemoProject("BJ-2026-0103", "北京市全民健康信息平台二期项目", "unit2", "approve_crypto", 24),
     DemoProject("BJ-2026-0104", "北京市政务服务“一网通办”数据支撑项目", "unit2", "fund", 26),
     DemoProject("BJ-2026-0105", "北京市交通运行监测调度中心升级项目", "unit1", "confirm_steps", 28),
-    DemoProject("BJ-2026-0106", "北京市生态环境监测数据共享项目", "unit2", "commission", 27),
+    DemoProject("BJ-2026-0106", "北京市生态环境监测数据共享项目", "unit2", "evaluate", 27),
     DemoProject("BJ-2026-0107", "北京市基层治理数字化平台项目", "unit1", "accept", 25),
     DemoProject("BJ-2026-0108", "北京市历史档案数字化试点项目", "unit2", "terminate", 22),
 )
@@ -53,7 +54,7 @@ PROJECTS = (
 STEPS = (
     "create", "anchor_declared", "start_review", "approve_crypto", "pass_review", "fund",
     "start_construction", "progress", "anchor_acceptance", "confirm_steps", "accept",
-    "apply_commission", "commission",
+    "apply_commission", "commission", "evaluate",
 )  # fmt: skip
 
 OVERDUE_DAYS = 200  # past two 90-day windows with one report: one quarter missed
@@ -145,8 +146,24 @@ class Demo:
             case "commission":
                 if state is State.UNDER_CONSTRUCTION and info and info["commissionAppliedAt"]:
                     led.commission(self.signer(eitb), code)
+            case "evaluate":
+                if state is State.OPERATION and not led.evaluation(code)["reportedAt"]:
+                    self.record_calendar()
+                    report = self.document(
+                        f"{p.name}（{code}）绩效评价报告：需整改数据共享时效。\n"
+                    )
+                    led.record_evaluation_report(self.signer(eitb), code, report)
             case _:
                 raise ValueError(step)
+
+    def record_calendar(self) -> None:
+        """The working-day calendar on chain for the next 200 days (provisional, Monday-Friday,
+        for years whose holiday arrangement is not published yet)."""
+        today = workdays.beijing_day(self.s.chain.timestamp())
+        for w in range(workdays.word_index(today), workdays.word_index(today + 200) + 1):
+            if not self.led.work_calendar(w):
+                bits = workdays.calendar_word(w, provisional=True)
+                self.led.set_work_calendar(self.signer("eitb"), w, bits)
 
     def confirm_steps(self, p: DemoProject, only: tuple[Step, ...] | None = None) -> None:
         """The five steps for every resource still missing one (idempotent)."""

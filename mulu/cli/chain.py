@@ -574,6 +574,96 @@ def project_self_evaluate(
     )
 
 
+@project_app.command("evaluate")
+def project_evaluate(
+    ctx: typer.Context,
+    code: CodeArg,
+    report: Annotated[Path, typer.Option(help="The performance evaluation report.")],
+) -> None:
+    """Record EITB's performance evaluation report (REVIEWER; project in 运维 OPERATION). The
+    contract sets the rectification deadline: 60 working days (art. 31), by the calendar on chain
+    (`mulu project calendar`)."""
+    encode_code(code)
+    session = _session(ctx)
+    signer = session.signer(Role.REVIEWER, unit_of=None)
+    result: TxResult = session.ledger.record_evaluation_report(signer, code, _document(ctx, report))
+    due = int(session.ledger.evaluation(code)["rectificationDueAt"])
+    _tx_out(
+        ctx,
+        f"{code}: evaluation report recorded; rectification plan due {_beijing(due)}",
+        result,
+        {"code": code, "rectification_due_at": due},
+    )
+
+
+@project_app.command("rectify")
+def project_rectify(
+    ctx: typer.Context,
+    code: CodeArg,
+    plan: Annotated[Path, typer.Option(help="The rectification plan.")],
+) -> None:
+    """Submit the rectification plan for the latest evaluation report, within its 60 working
+    days (the project's UNIT)."""
+    _step(
+        ctx,
+        code,
+        "rectification plan submitted",
+        "submit_rectification_plan",
+        None,
+        _document(ctx, plan),
+    )
+
+
+@project_app.command("calendar")
+def project_calendar(
+    ctx: typer.Context,
+    start: Annotated[dt.datetime, typer.Option("--from", formats=["%Y-%m-%d"], help="First date.")],
+    end: Annotated[dt.datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")],
+    provisional: Annotated[
+        bool,
+        typer.Option(help="Monday-Friday for years whose holiday arrangement is not published."),
+    ] = False,
+) -> None:
+    """Record the PRC working-day calendar (holidays and 调休) on chain for deadlines counted in
+    working days (REVIEWER). Words already recorded with the same days are left alone."""
+    from chain_client import workdays
+
+    session = _session(ctx)
+    signer = session.signer(Role.REVIEWER, unit_of=None)
+    words = workdays.words_covering(start.date(), end.date())
+    if len(words) > 64:
+        raise InvalidInput(f"--from/--to span {len(words)} calendar words; at most 64 at a time")
+    planned = [(w, workdays.calendar_word(w, provisional=provisional)) for w in words]
+    recorded, txs = [], []
+    for w, bits in planned:
+        if session.ledger.work_calendar(w) == bits:
+            continue
+        result = session.ledger.set_work_calendar(signer, w, bits)
+        recorded.append(w)
+        txs.append(result.tx_hash)
+    first = workdays.day_date(words[0] * workdays.WORD_DAYS)
+    last = workdays.day_date((words[-1] + 1) * workdays.WORD_DAYS - 1)
+    emit(
+        ctx,
+        {
+            "words": words,
+            "recorded": recorded,
+            "transactions": txs,
+            "covers": [first.isoformat(), last.isoformat()],
+        },
+        lambda: console.print(
+            f"calendar {first} .. {last}: {len(recorded)} word(s) recorded, "
+            f"{len(words) - len(recorded)} already on chain"
+        ),
+    )
+
+
+def _beijing(ts: int) -> str:
+    from chain_client.workdays import to_datetime
+
+    return to_datetime(ts).strftime("%Y-%m-%d %H:%M:%S CST")
+
+
 @project_app.command("terminate")
 def project_terminate(
     ctx: typer.Context, code: CodeArg, reason: Annotated[str, typer.Option(help="Why.")]

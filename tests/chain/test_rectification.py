@@ -4,7 +4,7 @@ after it. Every wrong role, state and time is refused by name. Runs on eth-teste
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -195,3 +195,38 @@ def test_report_needs_the_calendar(world: World) -> None:
         world.ledger.record_evaluation_report(world["eitb"], code, digest())
     assert world.ledger.evaluation(code)["reportedAt"] == 0
     assert encode_code(code)
+
+
+# -- the audit --------------------------------------------------------------------------------------
+
+
+def test_audit_recomputes_the_deadline_and_checks_the_calendar(
+    world: World, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.audit import audit_project
+
+    code = advance(world, "commission")
+    _record(world, world.now())
+    world.ledger.record_evaluation_report(world["eitb"], code, digest())
+    world.ledger.submit_rectification_plan(world["unit1"], code, digest())
+    report = audit_project(world.ledger, code, tmp_path)
+    assert [f for f in report.findings if f.check in ("time", "order", "role")] == []
+    assert report.checked["time"] >= 2
+
+    # the same chain audited against a holiday arrangement that closes the first Monday after
+    # the report: the Monday-Friday words recorded on chain no longer match it
+    reported = world.ledger.evaluation(code)["reportedAt"]
+    first = day_date(beijing_day(reported) + 1)
+    holiday = next(
+        first + timedelta(days=i) for i in range(7) if (first + timedelta(days=i)).weekday() == 0
+    )
+
+    class Arrangement:
+        @staticmethod
+        def is_workday(day: date) -> bool:
+            return day.weekday() < 5 and day != holiday
+
+    monkeypatch.setattr("chain_client.workdays.chinese_calendar", Arrangement)
+    report = audit_project(world.ledger, code, tmp_path)
+    messages = [f.message for f in report.findings if f.check == "time"]
+    assert any("holiday arrangement" in m for m in messages), messages
