@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import select
 
 import catalog
+from catalog._model import RESOURCE_CODE_PATTERN
 from chain_client.steps import Steps
 from chain_client.types import CatalogKind, State, encode_code
 
@@ -38,7 +39,11 @@ router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=PROBLEM_R
 Code = Annotated[
     str,
     Path(
-        description="Unified project code (统一编码)", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+        description=(
+            "Unified project code (统一编码), as the ledger keys it: it may contain '/', as is or "
+            "percent-encoded (%2F)"
+        ),
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$",
     ),
 ]
 _STATES = "|".join(s.name for s in State if s is not State.NONE)
@@ -103,7 +108,7 @@ _PAGE_CACHE_SIZE = 1024
 _PAGE_LOCK = threading.Lock()
 
 
-@router.get("/{code}", response_model=ProjectPublic)
+@router.get("/{code:path}", response_model=ProjectPublic)
 def get_project(
     code: Code, db: DbDep, as_of: AsOfDep, ledger: LedgerDep, store: StoreDep
 ) -> Response:
@@ -204,7 +209,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@router.get("/{code}/history", response_model=HistoryPublic)
+@router.get("/{code:path}/history", response_model=HistoryPublic)
 def project_history(code: Code, db: DbDep, as_of: AsOfDep) -> HistoryPublic:
     """Every event of the project, oldest first."""
     row = _project(db, code)
@@ -218,7 +223,7 @@ def project_history(code: Code, db: DbDep, as_of: AsOfDep) -> HistoryPublic:
     )
 
 
-@router.get("/{code}/catalogs", response_model=CatalogList)
+@router.get("/{code:path}/catalogs", response_model=CatalogList)
 def project_catalogs(code: Code, db: DbDep, as_of: AsOfDep, store: StoreDep) -> CatalogList:
     """The project's anchored catalog versions (declared and acceptance), oldest first."""
     row = _project(db, code)
@@ -257,13 +262,19 @@ def _anchor(db: DbDep, code: str, kind: str, version: int | None = None) -> Anch
 
 
 @router.get(
-    "/{code}/catalogs/{kind}/{version}/proof/{resource_code:path}", response_model=ProofPublic
+    "/{code:path}/catalogs/{kind}/{version}/proof/{resource_code:path}", response_model=ProofPublic
 )
 def resource_proof(
     code: Code,
     kind: Annotated[str, Path(pattern="^(declared|acceptance)$")],
     version: Annotated[int, Path(ge=1, le=2**32 - 1)],
-    resource_code: Annotated[str, Path(max_length=128)],
+    resource_code: Annotated[
+        str,
+        Path(
+            description="Resource code (信息资源代码), e.g. 101001/000001: its '/' as is or %2F",
+            pattern=RESOURCE_CODE_PATTERN,
+        ),
+    ],
     db: DbDep,
     store: StoreDep,
 ) -> ProofPublic:
@@ -284,7 +295,7 @@ def resource_proof(
     )
 
 
-@router.get("/{code}/diff", response_model=DiffPublic)
+@router.get("/{code:path}/diff", response_model=DiffPublic)
 def project_diff(code: Code, db: DbDep, store: StoreDep) -> DiffPublic:
     """Declared (latest) → acceptance (latest): added, removed and changed resources, the change
     ratio (art. 16) and a proof for each, checked against both anchored roots."""
@@ -309,3 +320,9 @@ def project_diff(code: Code, db: DbDep, store: StoreDep) -> DiffPublic:
         verified=True,
         diff=diff.to_json(),
     )
+
+
+# A code may contain '/', so every route takes it with the ``path`` convertor; the page of a
+# project (``/{code:path}``, which would match every longer path) is tried last, after the routes
+# with a fixed suffix. (A code ending in /history, /catalogs or /diff is read by those routes.)
+router.routes.sort(key=lambda route: getattr(route, "path", "") == "/v1/projects/{code:path}")

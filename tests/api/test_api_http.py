@@ -10,7 +10,7 @@ import pytest
 from api.store import DocumentStore
 from catalog import load_catalog
 
-from .conftest import Served
+from .conftest import Served, mulu
 
 pytestmark = pytest.mark.anvil
 
@@ -33,7 +33,7 @@ def test_health_and_lists(served: Served) -> None:
         assert [p["code"] for p in overdue] == ["BJ-2026-0101"]
         assert overdue[0]["overdue"] == ["progress_report"]
         reserve = c.get("/v1/projects", params={"state": "reserve"}).json()["projects"]
-        assert [p["state"]["zh"] for p in reserve] == ["储备"]
+        assert reserve and all(p["state"]["zh"] == "储备" for p in reserve)
         unit = reserve[0]["unit"]
         mine = c.get("/v1/projects", params={"unit": unit}).json()["projects"]
         assert mine and all(p["unit"] == unit for p in mine)
@@ -164,6 +164,33 @@ def test_bad_input_is_problem_4xx(served: Served, monkeypatch: pytest.MonkeyPatc
             assert r.headers["content-type"] == PROBLEM, r.request.url
             assert {"type", "title", "status", "detail"} <= set(r.json())
         assert cases[0].status_code == 404 and cases[-1].status_code == 413
+
+
+def test_codes_with_slash(served: Served) -> None:
+    """Resource codes are ``101001/000001`` and a project code may contain '/' too: both work in
+    paths as they are and percent-encoded (%2F)."""
+    code = "BJ/2026/0188"
+    mulu(served.home, "project", "create", code, "--name", "斜杠编码项目", "--unit", "unit1")
+    served.wait_indexed()
+    with served.client() as c:
+        raw = c.get("/v1/projects/BJ-2026-0102/catalogs/declared/1/proof/301001/000001")
+        encoded = c.get("/v1/projects/BJ-2026-0102/catalogs/declared/1/proof/301001%2F000001")
+        assert raw.status_code == encoded.status_code == 200, encoded.text
+        assert encoded.json() == raw.json() and raw.json()["resource_code"] == "301001/000001"
+
+        for path in (code, code.replace("/", "%2F")):
+            page = c.get(f"/v1/projects/{path}")
+            assert page.status_code == 200, (path, page.text)
+            assert page.json()["code"] == code and page.json()["name"] == "斜杠编码项目"
+            history = c.get(f"/v1/projects/{path}/history")
+            assert history.status_code == 200, (path, history.text)
+            assert [e["event"] for e in history.json()["events"]] == ["ProjectCreated"]
+            catalogs = c.get(f"/v1/projects/{path}/catalogs")
+            assert catalogs.status_code == 200 and catalogs.json()["anchors"] == []
+            assert c.get(f"/v1/projects/{path}/diff").status_code == 404
+        assert code in {p["code"] for p in c.get("/v1/projects").json()["projects"]}
+        missing = c.get("/v1/projects/BJ/2026/0189")
+        assert missing.status_code == 404 and missing.headers["content-type"] == PROBLEM
 
 
 def test_chain_stopped_then_recovers(served: Served) -> None:
