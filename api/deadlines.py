@@ -8,29 +8,25 @@ years the calendar does not know yet, Monday to Friday are working days.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
-import chinese_calendar
-
 from chain_client.types import State
+from chain_client.workdays import BEIJING, RECTIFICATION_WORKDAYS, is_workday, rectification_due
 
 from .index import QUARTER, ProjectRow
 
-__all__ = ["BEIJING", "deadlines", "is_workday", "to_date", "working_days_after"]
+__all__ = [
+    "BEIJING",
+    "deadlines",
+    "is_workday",
+    "rectification_due",
+    "to_date",
+    "working_days_after",
+]
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 DAY = 86_400
-#: art. 31: rectification plan within 60 working days of the evaluation report
-RECTIFICATION_WORKING_DAYS = 60
-
-
-def is_workday(day: date) -> bool:
-    """A working day in mainland China (holidays off, 调休 weekend workdays on)."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:  # outside the calendar's known years
-        return day.weekday() < 5
+RECTIFICATION_WORKING_DAYS = RECTIFICATION_WORKDAYS
 
 
 def working_days_after(start: date, n: int) -> date:
@@ -125,10 +121,12 @@ def deadlines(projects: Iterable[ProjectRow], now: int, within_days: int) -> lis
                 p.operation_at + 456 * DAY,
                 "art. 30: 12-15 months after going into operation",
             )
+        if p.rectification_due_at and not p.rectification_planned_at:
+            add(
+                p,
+                "rectification",
+                p.rectification_due_at,
+                "art. 31: rectification plan within 60 working days of the evaluation report",
+            )
     items.sort(key=lambda i: (i["due_at"], i["project_code"], i["kind"]))
     return items
-
-
-def rectification_due(report_at: int) -> int:
-    """Deadline of the rectification plan for an evaluation report received at ``report_at``."""
-    return _end_of_day(working_days_after(to_date(report_at), RECTIFICATION_WORKING_DAYS))

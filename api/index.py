@@ -129,6 +129,9 @@ class ProjectRow(Base):
     terminated_at: Mapped[int | None] = mapped_column(BigInteger)
     termination_reason: Mapped[str | None] = mapped_column(Text)
     last_change_bp: Mapped[int | None] = mapped_column(Integer)
+    evaluated_at: Mapped[int | None] = mapped_column(BigInteger)  # latest EITB evaluation report
+    rectification_due_at: Mapped[int | None] = mapped_column(BigInteger)
+    rectification_planned_at: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def state_enum(self) -> State:
@@ -173,6 +176,12 @@ class ProjectRow(Base):
             and now > self.operation_at + 456 * 86_400
         ):
             reasons.append("self_evaluation")
+        if (
+            self.rectification_due_at
+            and not self.rectification_planned_at
+            and now > self.rectification_due_at
+        ):
+            reasons.append("rectification")
         return reasons
 
 
@@ -581,6 +590,11 @@ def _derive(s: Session, ev: EventRow) -> None:
             p.terminated_at, p.termination_reason = ts, _text(a.get("reason", ""))
         case "ChangeFiled" | "ChangeApproved":
             p.last_change_bp = int(a["ratioBp"])
+        case "EvaluationReported":
+            p.evaluated_at, p.rectification_due_at = ts, int(a["rectificationDueAt"])
+            p.rectification_planned_at = None
+        case "RectificationPlanSubmitted":
+            p.rectification_planned_at = ts
         case _:
             pass  # events added later (issue 5's gates) are kept in `events` as they are
 
