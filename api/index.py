@@ -39,6 +39,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    inspect,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -265,6 +266,9 @@ class Index:
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.rebuilt = _stale_schema(self.engine)
+        if self.rebuilt:  # an index of an older mulu: rebuilt from the chain, its only source
+            Base.metadata.drop_all(self.engine)
         Base.metadata.create_all(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -277,6 +281,18 @@ class Index:
 
     def session(self) -> Session:
         return self.sessions()
+
+
+def _stale_schema(engine: Engine) -> bool:
+    """Whether a table of ours exists without every column this version writes."""
+    inspector = inspect(engine)
+    existing = set(inspector.get_table_names())
+    for table in Base.metadata.sorted_tables:
+        if table.name in existing:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            if not {c.name for c in table.columns} <= have:
+                return True
+    return False
 
 
 def database_url(url: str) -> str:

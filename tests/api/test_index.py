@@ -6,6 +6,7 @@ missing, batches can stop anywhere, a reorg is undone, and values PostgreSQL is 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -167,3 +168,23 @@ def test_strict_values(world, db_url: str) -> None:
     reopened = Index(db_url)  # a restart: the schema is there, nothing is added twice
     assert Indexer(reopened, ledger).sync().events == 0
     reopened.close()
+
+
+def test_index_of_an_older_schema_is_rebuilt(tmp_path: Path) -> None:
+    """A column added by a newer mulu: the old index is dropped and rebuilt, never half-read."""
+    import sqlite3
+
+    path = tmp_path / "index.db"
+    Index(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:  # the projects table as an older version made it
+        db.execute("DROP TABLE projects")
+        db.execute("CREATE TABLE projects (code VARCHAR(32) PRIMARY KEY, name TEXT)")
+        db.execute("INSERT INTO projects VALUES ('BJ-OLD', 'x')")
+    again = Index(f"sqlite:///{path}")
+    try:
+        assert again.rebuilt is True
+        with again.session() as s:
+            assert s.scalars(select(ProjectRow)).all() == []
+        assert Index(f"sqlite:///{path}").rebuilt is False
+    finally:
+        again.close()
