@@ -17,6 +17,7 @@ from ._jcs import canonicalize_plain
 from ._merkle import SM3_HASHER, Hasher, InclusionProof, MerkleTree
 from ._model import CatalogKind, CatalogModel, _CrossFieldError
 from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited, relative_parts
+from ._scan import scan_canonical
 
 __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
 
@@ -111,11 +112,24 @@ class Catalog:
         self.document = document
         self.leaves: list[bytes] = [canonicalize_plain(r) for r in document["resources"]]
         self.canonical: bytes = _canonical(document, self.leaves)
-        self._codes: dict[str, int] = {r["code"]: i for i, r in enumerate(document["resources"])}
+
+    @classmethod
+    def _scanned(cls, document: dict[str, Any], canonical: bytes,
+                 spans: list[tuple[int, int]]) -> Catalog:
+        """From canonical bytes that :func:`scan_canonical` proved valid (leaves are slices)."""
+        self = cls.__new__(cls)
+        self.document = document
+        self.canonical = canonical
+        self.leaves = [canonical[start:end] for start, end in spans]
+        return self
 
     def __repr__(self) -> str:
         return (f"Catalog({self.project_code} {self.kind.value} v{self.version}, "
                 f"{self.resource_count} resources, digest {self.digest.hex()[:16]}…)")
+
+    @cached_property
+    def _codes(self) -> dict[str, int]:
+        return {r["code"]: i for i, r in enumerate(self.document["resources"])}
 
     @cached_property
     def model(self) -> CatalogModel:
@@ -191,13 +205,38 @@ def catalog_from_document(document: Any) -> Catalog:
     return Catalog(document)
 
 
+def _fast_catalog(data: bytes, document: dict[str, Any]) -> Catalog | None:
+    """The catalog of ``data`` (parsed by orjson into ``document``) when a fast tier can prove it
+    valid; ``None`` sends it to the exact path.
+
+    Tier 1: :func:`scan_canonical` validates the canonical bytes of one ``orjson.dumps`` call,
+    and the leaves are slices of them. Tier 2 (what tier 1 declines, e.g. long texts): the fast
+    checker on the dict, then :class:`Catalog`. Either way :func:`_same_members` proves no key
+    was duplicated.
+    """
+    if b"\\" in data:  # _same_members cannot decide: the exact parser will
+        return None
+    try:
+        canonical = _orjson.dumps(document, option=_orjson.OPT_SORT_KEYS)
+    except _orjson.JSONEncodeError:  # pragma: no cover - orjson re-serialises what it parsed
+        return None
+    spans = scan_canonical(canonical)
+    if spans is not None:
+        cat = Catalog._scanned(document, canonical, spans)
+    elif fast_problems(document) is None:
+        cat = Catalog(document)
+    else:
+        return None
+    return cat if _same_members(data, cat.canonical) else None
+
+
 def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
     """Parse (strictly) and validate catalog bytes.
 
-    Fast path: ``orjson`` parses, the fast checker validates, and :func:`_same_members` proves
-    no key was duplicated. Anything else (an error, an escape, a doubt) goes through the exact
-    path: :func:`parse_json` (duplicate keys, NaN, UTF-8, depth, surrogates named by JSON path)
-    and the model. Both paths accept the same documents and give the same bytes.
+    Fast path: ``orjson`` parses, :func:`_fast_catalog` validates and proves no key was
+    duplicated. Anything else (an error, an escape, a doubt) goes through the exact path:
+    :func:`parse_json` (duplicate keys, NaN, UTF-8, depth, surrogates named by JSON path) and
+    the model. All paths accept the same documents and give the same bytes.
     """
     if isinstance(data, bytes | bytearray | memoryview) and len(data) > max_bytes:
         raise CatalogTooLarge(len(data), max_bytes)
@@ -206,9 +245,9 @@ def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
             document = _orjson.loads(data)
         except _orjson.JSONDecodeError:
             document = None
-        if isinstance(document, dict) and fast_problems(document) is None:
-            cat = Catalog(document)
-            if _same_members(data, cat.canonical):
+        if type(document) is dict:
+            cat = _fast_catalog(data, document)
+            if cat is not None:
                 return cat
     return catalog_from_document(parse_json(data, max_bytes=max_bytes))
 

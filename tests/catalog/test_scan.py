@@ -1,0 +1,323 @@
+"""The canonical-bytes tier (``catalog._scan``): sound against the model, exact where it claims
+to be, and its leaves are the RFC 8785 bytes of the resources."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalog import CatalogInvalid, load_catalog
+from catalog._catalog import Catalog
+from catalog._scan import RESOURCE, scan_canonical
+
+from ._helpers import clone, document, example, resource
+from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _paths
+
+# beyond test_fast's replacements: the edges of what this tier decides by itself
+EDGES = st.sampled_from([
+    "a" * 200, "a" * 201, "长" * 66, "长" * 67, "长" * 200, "长" * 201, "a" * 4000, "a" * 4001,
+    "😀", "a\"b", "a\\b", "a\nb", "\x7f", "2024-02-29", "2023-02-29", "0000-01-01", "2026-13-01",
+    1, 1_000_000, 1_000_001, 0, -1, 2**53, 2**64, 1.5, True, None, "declared", "acceptance",
+    "0" * 64, "F" * 64, ["101001/000002"], ["101001/000001"], ["101001/000002", "101001/000002"],
+    ["101001/00002"], "101001001", "101001001/000001", "41110000MB0123456X",
+    "11110000MB0123456I", "BJ-2026-0001-A1B2C3D4", "BJ-2026-0001-A1B2C3D4E", "mulu.catalog/v2",
+    [{"name": "项", "data_type": "整型"}], [{"name": "项", "data_type": "整型", "length": None}],
+    [{"name": "项", "data_type": "整型", "extra": 1}], [],
+])
+
+
+def _canonical(doc: Any) -> bytes:
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+
+
+def _only_short_plain_strings(doc: Any) -> bool:
+    """Where the tier claims to decide: no string over 200 UTF-8 bytes, no escape needed."""
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and (len(value.encode()) > 200 or b"\\" in _canonical(value)):
+            return False
+    return True
+
+
+def _check_scan(doc: Any) -> None:
+    try:
+        canonical = _canonical(doc)
+    except orjson.JSONEncodeError:  # beyond 64 bits: orjson.loads makes such a number a float
+        return
+    spans = scan_canonical(canonical)
+    if spans is not None:  # sound: the model accepts, and the bytes are exactly RFC 8785
+        assert _model_ok(doc)
+        assert canonical == rfc8785.dumps(doc)
+        assert [canonical[a:b] for a, b in spans] == [rfc8785.dumps(r) for r in doc["resources"]]
+    if _only_short_plain_strings(doc):  # and there, complete
+        assert (spans is not None) == _model_ok(doc)
+
+
+def _mutate(doc: Any, data: st.DataObject, values: list[Any]) -> Any:
+    for value in values:
+        paths = [p for p in _paths(doc) if p]
+        path = data.draw(st.sampled_from(paths))
+        target = doc
+        for part in path[:-1]:
+            target = target[part]
+        if value is DELETE:
+            del target[path[-1]]
+        elif value == "新键" and isinstance(target, dict):
+            target["新键"] = 1
+        else:
+            target[path[-1]] = clone(value)
+    return doc
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(range(len(BASES))), st.data(),
+       st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE), st.sampled_from(["新键"])),
+                min_size=1, max_size=3))
+def test_scan_is_sound_and_complete_where_it_claims(base: int, data: st.DataObject,
+                                                    values: list[Any]) -> None:
+    _check_scan(_mutate(clone(BASES[base]), data, values))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(range(len(BASES))), st.data(),
+       st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE)), min_size=1, max_size=2))
+def test_load_catalog_accepts_exactly_what_the_model_accepts(base: int, data: st.DataObject,
+                                                             values: list[Any]) -> None:
+    doc = _mutate(clone(BASES[base]), data, values)
+    try:
+        raw = json.dumps(doc, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except ValueError:
+        return
+    try:
+        cat = load_catalog(raw)
+    except CatalogInvalid:
+        assert not _model_ok(doc)
+        return
+    assert _model_ok(doc)
+    assert cat.canonical == rfc8785.dumps(doc)
+    assert cat.leaves == [rfc8785.dumps(r) for r in doc["resources"]]
+    assert cat.codes == [r["code"] for r in doc["resources"]]
+
+
+def _share(kind: str, **fields: Any) -> dict[str, Any]:
+    r = resource(1, share_type=kind)
+    for key in ("share_condition", "share_method", "share_legal_basis"):
+        r.pop(key, None)
+    r.update(fields)
+    return document(0, resources=[r])
+
+
+def _open(kind: str, **fields: Any) -> dict[str, Any]:
+    r = resource(1, open_type=kind)
+    for key in ("open_condition", "open_legal_basis"):
+        r.pop(key, None)
+    r.update(fields)
+    return document(0, resources=[r])
+
+
+CROSS_FIELD = [
+    _share("无条件共享", share_method="接口"),
+    _share("无条件共享", share_method="接口", share_condition=None, share_legal_basis=None),
+    _share("无条件共享"),
+    _share("无条件共享", share_method=None),
+    _share("无条件共享", share_method="接口", share_condition="条件"),
+    _share("无条件共享", share_method="接口", share_legal_basis="依据"),
+    _share("有条件共享", share_method="接口", share_condition="条件"),
+    _share("有条件共享", share_method="接口", share_condition="条件", share_legal_basis=None),
+    _share("有条件共享", share_method="接口"),
+    _share("有条件共享", share_method="接口", share_condition=None),
+    _share("有条件共享", share_condition="条件"),
+    _share("有条件共享", share_method="接口", share_condition="条件", share_legal_basis="依据"),
+    _share("不予共享", share_legal_basis="依据"),
+    _share("不予共享", share_legal_basis="依据", share_method=None, share_condition=None),
+    _share("不予共享", share_legal_basis="依据", share_method="接口"),
+    _share("不予共享"),
+    _share("不予共享", share_legal_basis="依据", share_condition="条件"),
+    _open("无条件开放"),
+    _open("无条件开放", open_condition=None, open_legal_basis=None),
+    _open("无条件开放", open_condition="条件"),
+    _open("有条件开放", open_condition="条件"),
+    _open("有条件开放", open_condition="条件", open_legal_basis=None),
+    _open("有条件开放"),
+    _open("有条件开放", open_condition="条件", open_legal_basis="依据"),
+    _open("不予开放", open_legal_basis="依据"),
+    _open("不予开放", open_legal_basis="依据", open_condition=None),
+    _open("不予开放", open_legal_basis=None),
+    _open("不予开放", open_legal_basis="依据", open_condition="条件"),
+    document(2, resources=[resource(1), resource(1)]),  # duplicate code
+    document(1, resources=[resource(1, code="102001/000001")]),  # prefix differs
+    document(1, resources=[resource(1, related_codes=["101001/000001"])]),  # itself
+    document(1, resources=[resource(1, related_codes=["101001/000002"] * 2)]),
+    document(1, resources=[resource(1, related_codes=["101001/000002", "101001/000003"])]),
+    document(1, resources=[resource(1, related_codes=[])]),
+    document(1, resources=[resource(1, publish_date=None)]),
+    document(1, resources=[resource(1, publish_date="2026-02-30")]),
+    document(1, declared_digest="0" * 64),
+    document(1, kind="acceptance", declared_digest="0" * 64),
+    document(1, kind="acceptance", declared_digest=None),
+    document(1, declared_digest=None),
+    document(0),
+    document(1, project_name="项目", unit="单位"),
+    document(1, project_name=None, unit=None),
+    document(1, resources=[resource(1, classification={
+        "code": "101001001", "category": "类", "item": "项", "catalogue": "目", "sub_item": "细"})]),
+    document(1, resources=[resource(1, code="101001001/000001", classification={
+        "code": "101001001", "category": "类", "item": "项", "catalogue": "目", "sub_item": "细"})]),
+    document(1, resources=[resource(1, code="101001001/000001", classification={
+        "code": "101001001", "category": "类", "item": "项", "catalogue": "目", "sub_item": None})]),
+]
+
+
+def test_cross_field_rules_decided_like_the_model() -> None:
+    accepted = 0
+    for doc in CROSS_FIELD:
+        _check_scan(doc)
+        accepted += _model_ok(doc)
+    assert 0 < accepted < len(CROSS_FIELD)
+
+
+def test_typical_documents_take_this_tier() -> None:
+    from scripts.bench_catalog import sample_catalog
+
+    for doc in [*BASES, example("declared.json"), example("acceptance.json"), sample_catalog(),
+                document(0)]:
+        assert scan_canonical(_canonical(doc)) is not None
+
+
+def test_long_text_is_declined_here_and_accepted_by_the_next_tier() -> None:
+    doc = document(2)
+    doc["resources"][1]["name"] = "长" * 150  # 150 code points (valid), 450 bytes
+    assert scan_canonical(_canonical(doc)) is None
+    cat = load_catalog(json.dumps(doc, ensure_ascii=False).encode())
+    assert type(cat) is Catalog and cat.canonical == rfc8785.dumps(doc)
+    assert cat.leaves == [rfc8785.dumps(r) for r in doc["resources"]]
+
+
+def test_many_items_and_related_codes_at_their_limits() -> None:
+    item = {"name": "项", "data_type": "字符型"}
+    for count, ok in ((2000, True), (2001, False)):
+        doc = document(1)
+        doc["resources"][0]["items"] = [item] * count
+        assert (scan_canonical(_canonical(doc)) is not None) is ok is _model_ok(doc)
+    for count, ok in ((1000, True), (1001, False)):
+        doc = document(1)
+        doc["resources"][0]["related_codes"] = [f"102001/{i:06d}" for i in range(count)]
+        assert (scan_canonical(_canonical(doc)) is not None) is ok is _model_ok(doc)
+
+
+def test_truncated_or_trailing_bytes_are_declined() -> None:
+    canonical = _canonical(document(2))
+    assert scan_canonical(canonical) is not None
+    for cut in range(1, len(canonical)):
+        assert scan_canonical(canonical[:cut]) is None
+    assert scan_canonical(canonical + b" ") is None
+    assert RESOURCE.pattern.count(b"(?P<") == 4  # cc, code, date, related
+
+
+# --- generated valid documents: every optional member absent, null or set --------------------
+
+_PLAIN = st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x7E).filter(
+                       lambda c: c not in '"\\'),
+                   st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+                   st.sampled_from(["\U0001f600", "\ue000", "\x7f"]))
+_CHARS = st.one_of(_PLAIN, st.sampled_from(["\n", '"', "\\", "\x00"]))
+
+
+def _text(limit: int) -> st.SearchStrategy[str]:
+    return st.one_of(st.text(_CHARS, min_size=1, max_size=12),
+                     st.integers(1, limit).map(lambda n: "长" * n),
+                     st.sampled_from([66, 67, 200]).map(lambda n: "a" * n))
+
+
+PLAIN_TEXT = st.text(_PLAIN, min_size=1, max_size=12)  # what the scan decides itself
+ANY_TEXT, ANY_LONG = _text(200), _text(4000)
+_ABSENT = object()
+
+
+def _optional(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.just(_ABSENT), st.none(), value)
+
+
+@st.composite
+def _resource(draw: st.DrawFn, n: int, text: st.SearchStrategy[str],
+              long: st.SearchStrategy[str]) -> dict[str, Any]:
+    cls_code = draw(st.sampled_from(["101001", "201002", "301003123"]))
+    classification = {"code": cls_code, "category": draw(text), "item": draw(text),
+                      "catalogue": draw(text), "sub_item": draw(_optional(text))}
+    items = [{"name": draw(text), "data_type": draw(st.sampled_from(["字符型", "整型", "日期型"])),
+              "length": draw(_optional(st.integers(1, 1_000_000)))}
+             for _ in range(draw(st.integers(1, 3)))]
+    share = draw(st.sampled_from(["无条件共享", "有条件共享", "不予共享"]))
+    open_ = draw(st.sampled_from(["无条件开放", "有条件开放", "不予开放"]))
+    null = st.one_of(st.just(_ABSENT), st.none())
+    r = {
+        "code": f"{cls_code}/{n:06d}", "name": draw(text), "classification": classification,
+        "provider": draw(text), "provider_code": "11110000MB0123456X", "summary": draw(long),
+        "format": draw(text), "items": items, "share_type": share, "open_type": open_,
+        "update_cycle": draw(st.sampled_from(["实时", "每季度", "不定期"])),
+        "share_condition": draw(long if share == "有条件共享" else null),
+        "share_legal_basis": draw(long if share == "不予共享" else null),
+        "share_method": draw(_optional(text) if share == "不予共享" else text),
+        "open_condition": draw(long if open_ == "有条件开放" else null),
+        "open_legal_basis": draw(long if open_ == "不予开放" else null),
+        "publish_date": draw(_optional(st.dates().map(lambda d: f"{d:%Y-%m-%d}")
+                                       .filter(lambda s: len(s) == 10))),
+        "related_codes": draw(st.one_of(st.just(_ABSENT), st.lists(
+            st.sampled_from(["101001/999999", "102001/000001", "301003123/000007"]),
+            unique=True))),
+    }
+    return r
+
+
+def _drop_absent(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_absent(v) for k, v in value.items() if v is not _ABSENT}
+    if isinstance(value, list):
+        return [_drop_absent(v) for v in value]
+    return value
+
+
+@st.composite
+def valid_documents(draw: st.DrawFn) -> dict[str, Any]:
+    count = draw(st.integers(0, 4))
+    plain = draw(st.booleans())  # half the documents: only texts the scan decides itself
+    text, long = (PLAIN_TEXT, PLAIN_TEXT) if plain else (ANY_TEXT, ANY_LONG)
+    kind = draw(st.sampled_from(["declared", "acceptance"]))
+    doc = {
+        "schema": "mulu.catalog/v1", "project_code": draw(st.sampled_from(
+            ["BJ-2026-0001", "SH-1999-123456-X", "GZ-2030-0042-A1B2C3D4"])),
+        "kind": kind, "version": draw(st.integers(1, 1_000_000)),
+        "project_name": draw(_optional(text)), "unit": draw(_optional(text)),
+        "declared_digest": draw(_optional(st.just("ab" * 32)) if kind == "acceptance"
+                                else st.one_of(st.just(_ABSENT), st.none())),
+        "resources": [draw(_resource(i + 1, text, long)) for i in range(count)],
+    }
+    return _drop_absent(doc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_documents())
+def test_generated_valid_documents(doc: dict[str, Any]) -> None:
+    assert _model_ok(doc)
+    _check_scan(doc)  # accepted unless some string is long or needs an escape
+    cat = load_catalog(json.dumps(doc, ensure_ascii=False).encode())
+    assert cat.canonical == rfc8785.dumps(doc)
+    assert cat.leaves == [rfc8785.dumps(r) for r in doc["resources"]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_documents(), st.data(),
+       st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE)), min_size=1, max_size=2))
+def test_mutated_generated_documents(doc: dict[str, Any], data: st.DataObject,
+                                     values: list[Any]) -> None:
+    _check_scan(_mutate(doc, data, values))
