@@ -6,7 +6,7 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from chain_client.chain import Chain
 from chain_client.deploy import Deployment, DeploymentMissing
@@ -15,6 +15,7 @@ from chain_client.node import LocalNode
 from mulu.errors import ChainUnavailable
 
 from .index import EventRow, Index, IndexerThread
+from .schemas import AsOf
 from .settings import Settings
 from .store import DocumentStore
 
@@ -43,6 +44,11 @@ class ChainLink:
     @property
     def reachable(self) -> bool:
         return not self._down
+
+    @property
+    def connected(self) -> bool:
+        """Connected and not known to be down: :meth:`ledger` would answer without a reconnect."""
+        return self._ledger is not None and not self._down
 
     def url(self) -> str:
         return self.settings.rpc_url or LocalNode(self.settings.home).url()
@@ -86,6 +92,12 @@ class Service:
         self.index = Index(settings.db_url)
         self.store = DocumentStore(settings.documents, max_bytes=settings.max_body_bytes)
         self.indexer: IndexerThread | None = None
+        # the checkpoint as last read (see as_of), dropped by every commit of this index:
+        # (checkpoint, time.monotonic() after which it is read again), one tuple swapped whole
+        self._as_of: tuple[AsOf | None, float] = (None, 0.0)
+        self._as_of_generation = 0  # bumped by each commit
+        self._as_of_lock = threading.Lock()
+        event.listen(self.index.sessions, "after_commit", self._index_committed)
 
     def start(self) -> None:
         if self.settings.run_indexer and self.indexer is None:
@@ -105,6 +117,36 @@ class Service:
             self.indexer.stop()
             self.indexer = None
         self.index.close()
+
+    def _index_committed(self, _session: Any) -> None:
+        with self._as_of_lock:
+            self._as_of_generation += 1
+            self._as_of = (None, 0.0)
+
+    def as_of(self) -> AsOf | None:
+        """The index checkpoint, read from the database (blocking); remembered for
+        :meth:`as_of_memo` until the next commit of the index or ``poll_interval`` seconds (so a
+        checkpoint moved by another process is seen within one poll, like the chain's head)."""
+        with self._as_of_lock:
+            generation = self._as_of_generation
+        cp = self.index.checkpoint()
+        as_of = (
+            None
+            if cp is None
+            else AsOf(
+                block_number=cp.block_number, block_hash=cp.block_hash, timestamp=cp.timestamp
+            )
+        )
+        with self._as_of_lock:
+            if generation == self._as_of_generation:  # no commit raced the read
+                self._as_of = (as_of, time.monotonic() + self.settings.poll_interval)
+        return as_of
+
+    def as_of_memo(self) -> AsOf | None:
+        """The checkpoint :meth:`as_of` last read, while no commit has moved it since (never
+        blocks; ``None``: unknown, read it with :meth:`as_of`)."""
+        as_of, until = self._as_of
+        return as_of if time.monotonic() < until else None
 
     def _indexer_status(self, ok: bool, error: str | None) -> None:
         if ok:

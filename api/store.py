@@ -54,6 +54,16 @@ class DocumentStore:
     def __init__(self, directory: Path, *, max_bytes: int = catalog.DEFAULT_MAX_BYTES) -> None:
         self.directory = Path(directory)
         self.max_bytes = max_bytes
+        self._writes = 0  # files this store created
+
+    def stamp(self) -> tuple[int, int]:
+        """Changes whenever a document is added: by this store (a count) or by anyone else (the
+        directory's modification time), so an answer that says what is stored can be cached."""
+        try:
+            mtime = os.stat(self.directory).st_mtime_ns
+        except FileNotFoundError:
+            mtime = 0
+        return self._writes, mtime
 
     def find(self, digest: bytes) -> Path | None:
         """The stored file of ``digest`` (any suffix), or ``None``."""
@@ -141,6 +151,7 @@ class DocumentStore:
         try:
             os.link(tmp, path)  # atomic, and refuses to replace an existing file
             created = True
+            self._writes += 1
         except FileExistsError:
             created = False  # someone stored it meanwhile; same digest, same bytes
         finally:

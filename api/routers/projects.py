@@ -3,21 +3,24 @@ block), its history, its catalogs, proofs of its resources and its declared → 
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections import OrderedDict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 import catalog
 from catalog._model import RESOURCE_CODE_PATTERN
 from chain_client.steps import Steps
 from chain_client.types import CatalogKind, State, encode_code
+from mulu.errors import ChainUnavailable
 
 from .._views import anchor_public, member_names, project_summary, state_public
-from ..deps import AsOfDep, DbDep, LedgerDep, StoreDep
+from ..deps import AsOfDep, DbDep, StoreDep
 from ..errors import NotFound
 from ..index import AnchorRow, EventRow, ProjectRow
 from ..problems import PROBLEM_RESPONSES
@@ -33,6 +36,7 @@ from ..schemas import (
     ProjectPublic,
     ProofPublic,
 )
+from ..service import Service
 
 router = APIRouter(prefix="/v1/projects", tags=["projects"], responses=PROBLEM_RESPONSES)
 
@@ -101,33 +105,76 @@ def _fact_name(ev: EventRow) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", ev.name).lower()
 
 
-#: answers by (code, block hash of the index checkpoint): what the chain says at a given block
-#: never changes, so a project's page is computed once per indexed block (bounded LRU)
-_PAGE_CACHE: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+#: pages by (code, block hash of the index checkpoint, stamp of the document store): what the
+#: chain and the index say at a block never changes, so a project's page is computed once per
+#: indexed block (and per change of the store, whose files ``stored`` reports) and then served as
+#: the same bytes with their ETag (bounded LRU)
+_PAGE_CACHE: OrderedDict[tuple[str, str, tuple[int, int]], tuple[bytes, str]] = OrderedDict()
 _PAGE_CACHE_SIZE = 1024
 _PAGE_LOCK = threading.Lock()
 
 
-@router.get("/{code:path}", response_model=ProjectPublic)
-def get_project(
-    code: Code, db: DbDep, as_of: AsOfDep, ledger: LedgerDep, store: StoreDep
-) -> Response:
-    """State (key and Chinese name), unit, times, deadlines, anchors, gate status, and an
-    attestation: the block this reflects and the transaction of each fact."""
-    row = _project(db, code)
-    assert as_of is not None  # a project row implies a checkpoint
-    key = (code, as_of.block_hash)
+def _cached(key: tuple[str, str, tuple[int, int]]) -> tuple[bytes, str] | None:
     with _PAGE_LOCK:
-        body = _PAGE_CACHE.get(key)
-        if body is not None:
+        page = _PAGE_CACHE.get(key)
+        if page is not None:
             _PAGE_CACHE.move_to_end(key)
-    if body is None:  # validated by the model once, then served as the same bytes
-        body = _project_page(code, row, db, as_of, ledger, store).model_dump_json().encode()
-        with _PAGE_LOCK:
-            _PAGE_CACHE[key] = body
-            while len(_PAGE_CACHE) > _PAGE_CACHE_SIZE:
-                _PAGE_CACHE.popitem(last=False)
-    return Response(content=body, media_type="application/json")
+    return page
+
+
+@router.get("/{code:path}", response_model=ProjectPublic)
+async def get_project(code: Code, request: Request) -> Response:
+    """State (key and Chinese name), unit, times, deadlines, anchors, gate status, and an
+    attestation: the block this reflects and the transaction of each fact.
+
+    Answered with an ``ETag``; ``If-None-Match`` with it gives ``304`` while the page is unchanged."""
+    service: Service = request.app.state.service
+    page = None
+    as_of = service.as_of_memo()  # the checkpoint, kept current by the index's commits
+    if as_of is not None and service.link.connected:  # hot path: no thread hop, no I/O but a stat
+        page = _cached((code, as_of.block_hash, service.store.stamp()))
+    if page is None:
+        page = await run_in_threadpool(_page, service, code)
+    body, etag = page
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type="application/json", headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
+    return "*" in tags or etag in tags
+
+
+def _page(service: Service, code: str) -> tuple[bytes, str]:
+    """The page of ``code`` at the index checkpoint: cached, or computed (chain reads pinned to the
+    checkpoint's block) and cached if the index did not move while it was computed."""
+    ledger = service.link.ledger()  # ChainUnavailable → 503 with Retry-After
+    _code(code)
+    for _attempt in range(3):
+        as_of = service.as_of()
+        stamp = service.store.stamp()
+        with service.index.session() as db:
+            row = _project(db, code)
+            if as_of is None:  # the row came with the index's first batch, after as_of was read
+                continue
+            key = (code, as_of.block_hash, stamp)
+            page = _cached(key)
+            if page is not None:
+                return page
+            body = _project_page(code, row, db, as_of, ledger, service.store)
+        data = body.model_dump_json().encode()  # validated by the model once, then served as is
+        page = (data, '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"')
+        if service.as_of() == as_of:  # the rows read are those of this checkpoint
+            with _PAGE_LOCK:
+                _PAGE_CACHE[key] = page
+                while len(_PAGE_CACHE) > _PAGE_CACHE_SIZE:
+                    _PAGE_CACHE.popitem(last=False)
+            return page
+    raise ChainUnavailable("the index kept moving while the page was computed; try again")
 
 
 def _project_page(
