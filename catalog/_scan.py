@@ -50,11 +50,13 @@ __all__ = ["HEAD", "RESOURCE", "TAIL", "scan_canonical"]
 
 
 def _inner(pattern: str) -> bytes:
-    """A model pattern (``^...$``) without its anchors, to embed between quotes."""
+    """A model pattern (``^...$``) without its anchors, to embed between quotes; its optional
+    groups ``(X)?`` written ``(?:X|)``, which means the same and matches faster."""
     assert pattern.startswith("^") and pattern.endswith("$"), pattern
     body = pattern[1:-1]
-    assert "^" not in body.replace("[^", "") and "$" not in body, pattern
-    return body.encode("ascii")
+    assert "^" not in body.replace("[^", "") and "$" not in body and "\\" not in body, pattern
+    assert body.count("(") == body.count(")?") and "(?" not in body, pattern
+    return body.replace("(", "(?:").replace(")?", "|)").encode("ascii")
 
 
 def _text(limit: int) -> bytes:
@@ -73,7 +75,8 @@ def _lit(value: str) -> bytes:
 
 
 def _opt(key: bytes, value: bytes) -> bytes:
-    return rb'(?:,"' + key + rb'":' + value + rb")?"
+    """An optional member; ``(?:X|)`` rather than ``(?:X)?``: the same, but no repeat context."""
+    return rb'(?:,"' + key + rb'":' + value + rb"|)"
 
 
 TEXT = _text(200)
