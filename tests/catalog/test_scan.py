@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import orjson
+import pytest
 import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -321,3 +322,56 @@ def test_generated_valid_documents(doc: dict[str, Any]) -> None:
 def test_mutated_generated_documents(doc: dict[str, Any], data: st.DataObject,
                                      values: list[Any]) -> None:
     _check_scan(_mutate(doc, data, values))
+
+
+# --- duplicate keys in minified input (where the check is a length comparison) ---------------
+
+def _minified(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(("old", "new", "path"), [
+    (b'"kind":"declared"', b'"kind":"declared","kind":"declared"', "$.kind"),
+    (b'"kind":"declared"', b'"kind":"acceptance","kind":"declared"', "$.kind"),
+    (b'"length":18', b'"length":18,"length":18', "$.resources[0].items[0].length"),
+    (b'"name":"', b'"name":"x","name":"', "$.resources[0].name"),
+    (b'"resources":[', b'"resources":[],"resources":[', "$.resources"),
+])
+def test_duplicate_key_in_minified_input(old: bytes, new: bytes, path: str) -> None:
+    raw = _minified(document(3))
+    assert load_catalog(raw).canonical == rfc8785.dumps(document(3))
+    bad = raw.replace(old, new, 1)
+    assert bad != raw and not any(ws in bad for ws in (b" ", b"\n", b"\r", b"\t"))
+    with pytest.raises(CatalogInvalid, match="duplicate key") as info:
+        load_catalog(bad)
+    assert info.value.problems[0][0] == path
+
+
+@settings(max_examples=100, deadline=None)
+@given(valid_documents(), st.data())
+def test_any_duplicated_member_is_caught_minified_or_not(doc: dict[str, Any],
+                                                         data: st.DataObject) -> None:
+    """Repeat one member of one object with the same value (the document stays valid)."""
+    objects = [p for p in _paths(doc) if isinstance(_at(doc, p), dict)]
+    where = data.draw(st.sampled_from(objects))
+    key = data.draw(st.sampled_from(sorted(_at(doc, where))))
+    marked = clone(doc)
+    target = _at(marked, where)
+    members = list(target.items())
+    target.clear()
+    target["@sentinel@"] = None  # first in the object's text
+    target.update(members)
+    for separators in ((",", ":"), (", ", ": ")):
+        text = json.dumps(marked, ensure_ascii=False, separators=separators)
+        sentinel = json.dumps({"@sentinel@": None}, separators=separators)[1:-1] + separators[0]
+        member = json.dumps({key: target[key]}, ensure_ascii=False,
+                            separators=separators)[1:-1] + separators[0]
+        assert load_catalog(text.replace(sentinel, "", 1).encode()).canonical == rfc8785.dumps(doc)
+        with pytest.raises(CatalogInvalid, match="duplicate key"):
+            load_catalog(text.replace(sentinel, member, 1).encode())
+
+
+def _at(doc: Any, path: tuple) -> Any:
+    for part in path:
+        doc = doc[part]
+    return doc
