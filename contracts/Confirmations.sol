@@ -82,10 +82,13 @@ contract Confirmations is IConfirmations {
     }
 
     /**
-     * @dev Records the last observed refresh (更新) of resources `indices` at `refreshedAt` (one
-     * time per index); a resource keeps the latest time it was ever reported.
+     * @dev Records the last refresh (更新) of resources `indices` at `refreshedAt` (one time per
+     * index); a resource keeps the latest time it was ever reported. The PLATFORM confirms what it
+     * observed, the project's UNIT what it reports (DOMAIN.md, art. 21); the event's actor says which.
      *
-     * Requirements: as {confirmSteps} for the caller, project, version and indices;
+     * Requirements: the caller is an active PLATFORM, or an active UNIT that is the unit of `code`
+     * (`ProjectUnauthorized` names the PLATFORM role; another unit gets `ProjectNotUnit`); project,
+     * version and indices as in {confirmSteps};
      * `refreshedAt.length == indices.length` ({ConfirmationLengthMismatch}); every time in
      * `(0, block.timestamp]` ({ConfirmationInvalidRefreshTime}).
      *
@@ -94,7 +97,11 @@ contract Confirmations is IConfirmations {
     function confirmUpdates(bytes32 code, uint32 version, uint32[] calldata indices, uint64[] calldata refreshedAt)
         external
     {
-        _checkPlatform(code);
+        if (_members.hasActiveRole(Roles.UNIT, msg.sender) && !_members.hasActiveRole(Roles.PLATFORM, msg.sender)) {
+            _checkUnit(code);
+        } else {
+            _checkPlatform(code);
+        }
         uint32 count = _checkLatest(code, version, indices.length);
         if (refreshedAt.length != indices.length) revert ConfirmationLengthMismatch(indices.length, refreshedAt.length);
         mapping(uint256 => uint256) storage words = _refreshed[code][version];

@@ -93,7 +93,8 @@ def step_confirm(
 ) -> None:
     """Confirm one step for resources of the latest acceptance catalog, in one transaction.
 
-    cloud, update, interface: a PLATFORM member signs. ownership: the project's UNIT signs the 确权
+    cloud, interface: a PLATFORM member signs. update: the PLATFORM (observed) or, with
+    --as, the project's UNIT (reported). ownership: the project's UNIT signs the 确权
     message with its SM2 key and sends it. chain: satisfied by the anchor; checked here by proof.
     """
     encode_code(code)

@@ -112,10 +112,17 @@ def test_every_write_refused_for_every_wrong_identity(world: World) -> None:
         if name == "platform":
             continue
         for fn_name, call in platform_calls.items():
-            with pytest.raises(errors.ProjectUnauthorized) as info:
-                world.chain.transact(signer, call())
+            if fn_name == "confirmUpdates" and name == "unit1":
+                continue  # the project's unit reports its refreshes (below)
+            if fn_name == "confirmUpdates" and name == "unit2":
+                with pytest.raises(errors.ProjectNotUnit) as info:
+                    world.chain.transact(signer, call())
+                assert info.value.args_dict["unit"] == world["unit1"].address
+            else:
+                with pytest.raises(errors.ProjectUnauthorized) as info:
+                    world.chain.transact(signer, call())
+                assert info.value.args_dict["role"] == Role.PLATFORM.id, fn_name
             assert info.value.args_dict["account"] == signer.address, fn_name
-            assert info.value.args_dict["role"] == Role.PLATFORM.id, fn_name
     rs = sign_ownership(world, code, v, [0], d, r)
     for name, signer in signers.items():
         if name == "unit1":
@@ -135,6 +142,9 @@ def test_every_write_refused_for_every_wrong_identity(world: World) -> None:
     _send(world, "platform", platform_calls["confirmUpdates"]())
     _send(world, "unit1", _own(world, code, v, [0], d, r, rs))
     assert _status(world, code, v) == (5, [1, 1, 5, 1, 0])
+    # 更新 reported by the project's unit (DOMAIN.md: PLATFORM observes or UNIT reports)
+    _send(world, "unit1", f.confirmUpdates(b, v, [1], [world.now()]))
+    assert _status(world, code, v) == (5, [1, 2, 5, 1, 0])
 
 
 def test_unknown_project_refused(world: World) -> None:
