@@ -122,13 +122,12 @@ class Catalog:
         self.canonical: bytes = _canonical(document, self.leaves)
 
     @classmethod
-    def _scanned(cls, document: dict[str, Any], canonical: bytes,
-                 spans: list[tuple[int, int]]) -> Catalog:
-        """From canonical bytes that :func:`scan_canonical` proved valid (leaves are slices)."""
+    def _scanned(cls, document: dict[str, Any], canonical: bytes, leaves: list[bytes]) -> Catalog:
+        """From canonical bytes that :func:`scan_canonical` proved valid, and their leaves."""
         self = cls.__new__(cls)
         self.document = document
         self.canonical = canonical
-        self.leaves = [canonical[start:end] for start, end in spans]
+        self.leaves = leaves
         return self
 
     def __repr__(self) -> str:
@@ -218,7 +217,7 @@ def _fast_catalog(data: bytes, document: dict[str, Any]) -> Catalog | None:
     valid; ``None`` sends it to the exact path.
 
     Tier 1: :func:`scan_canonical` validates the canonical bytes of one ``orjson.dumps`` call,
-    and the leaves are slices of them. Tier 2 (what tier 1 declines, e.g. long texts): the fast
+    and the leaves are slices of them (see ``_scan.py``). Tier 2 (what tier 1 declines, e.g. long texts): the fast
     checker on the dict, then :class:`Catalog`. Either way :func:`_same_members` proves no key
     was duplicated.
     """
@@ -228,9 +227,9 @@ def _fast_catalog(data: bytes, document: dict[str, Any]) -> Catalog | None:
         canonical = _orjson.dumps(document, option=_orjson.OPT_SORT_KEYS)
     except _orjson.JSONEncodeError:  # pragma: no cover - orjson re-serialises what it parsed
         return None
-    spans = scan_canonical(canonical)
-    if spans is not None:
-        cat = Catalog._scanned(document, canonical, spans)
+    leaves = scan_canonical(canonical)
+    if leaves is not None:
+        cat = Catalog._scanned(document, canonical, leaves)
     elif fast_problems(document) is None:
         cat = Catalog(document)
     else:
