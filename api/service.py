@@ -125,8 +125,9 @@ class Service:
 
     def as_of(self) -> AsOf | None:
         """The index checkpoint, read from the database (blocking); remembered for
-        :meth:`as_of_memo` until the next commit of the index or ``poll_interval`` seconds (so a
-        checkpoint moved by another process is seen within one poll, like the chain's head)."""
+        :meth:`as_of_memo` until the next commit of the index or two ``poll_interval``s. The
+        indexer thread reads it again after every poll, so requests need not, and a checkpoint
+        moved by another process is seen within one poll (two without an indexer thread)."""
         with self._as_of_lock:
             generation = self._as_of_generation
         cp = self.index.checkpoint()
@@ -139,7 +140,7 @@ class Service:
         )
         with self._as_of_lock:
             if generation == self._as_of_generation:  # no commit raced the read
-                self._as_of = (as_of, time.monotonic() + self.settings.poll_interval)
+                self._as_of = (as_of, time.monotonic() + 2 * self.settings.poll_interval)
         return as_of
 
     def as_of_memo(self) -> AsOf | None:
@@ -151,6 +152,7 @@ class Service:
     def _indexer_status(self, ok: bool, error: str | None) -> None:
         if ok:
             self.link.succeeded()
+            self.as_of()  # renews the remembered checkpoint off the request path
         else:
             self.link.failed(error or "chain unreachable")
 
