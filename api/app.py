@@ -9,6 +9,8 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from catalog._model import CatalogModel
+
 from . import problems
 from .routers import catalogs, deadlines, health, members, projects, verify
 from .schemas import Problem
@@ -16,6 +18,8 @@ from .service import Service
 from .settings import Settings, get_settings
 
 __all__ = ["create_app"]
+
+REF = "#/components/schemas/{model}"
 
 DESCRIPTION = """
 目录链 ledger service: chain-attested status of Beijing government IT projects, their data
@@ -78,9 +82,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = base_openapi()
-            schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-                Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components["Problem"] = Problem.model_json_schema(ref_template=REF)
+            # the catalog document (request body of the upload and the verification): its
+            # definitions join the components; its $id would rebase the refs, so it is left out
+            document = CatalogModel.model_json_schema(ref_template=REF)
+            document.pop("$id", None)
+            for name, definition in document.pop("$defs", {}).items():
+                assert components.get(name, definition) == definition, f"schema name {name}"
+                components[name] = definition
+            components["Catalog"] = document
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -5,7 +5,7 @@
     │   ├── BodyTooLarge            413  the request body is over the limit
     │   └── BadParameter            400  a path or query value is malformed
     ├── RuleViolation
-    │   └── NotAnchored             422  an upload whose digest the ledger does not reference
+    │   └── NotAnchored             409  an upload whose digest the ledger does not reference
     ├── NotFound                    404  no such project, anchor, document or resource
     └── ChainUnavailable            503  (mulu.errors) the chain cannot be reached
 

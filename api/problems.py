@@ -21,7 +21,7 @@ from mulu.errors import ChainUnavailable, InvalidInput, MuluError, RuleViolation
 from .errors import BadParameter, BodyTooLarge, NotAnchored, NotFound
 from .schemas import Problem
 
-__all__ = ["PROBLEM_RESPONSES", "install", "problem"]
+__all__ = ["CATALOG_BODY_NOTE", "PROBLEM_RESPONSES", "install", "problem"]
 
 MEDIA_TYPE = "application/problem+json"
 BASE = "https://mulu.invalid/problems/"
@@ -32,7 +32,7 @@ _TABLE: list[tuple[type[BaseException], int, str, str]] = [
     (catalog.CatalogTooLarge, 413, "body-too-large", "Request body too large"),
     (BadParameter, 400, "bad-parameter", "Malformed parameter"),
     (catalog.CatalogInvalid, 422, "catalog-invalid", "Invalid catalog"),
-    (NotAnchored, 422, "not-anchored", "Document not anchored"),
+    (NotAnchored, 409, "not-anchored", "Document not anchored"),
     (catalog.ProofInvalid, 422, "proof-invalid", "Invalid proof"),
     (NotFound, 404, "not-found", "Not found"),
     (ChainUnavailable, 503, "chain-unavailable", "Chain unavailable"),
@@ -101,14 +101,33 @@ def _response(description: str) -> dict[str, Any]:
     }
 
 
+#: what a catalog body must be beyond its JSON Schema (``Catalog``): the cross-field rules of
+#: docs/CATALOG.md, which the schema cannot express; a catalog that breaks one is refused (422)
+CATALOG_BODY_NOTE = (
+    "A catalog document (mulu.catalog/v1, docs/CATALOG.md). Beyond this schema its cross-field "
+    "rules apply (else 422 catalog-invalid): each resource code starts with its classification "
+    "code and a '/'; resource codes are unique; share_condition is given exactly for 有条件共享, "
+    "share_legal_basis exactly for 不予共享, share_method for every share type but 不予共享; "
+    "open_condition exactly for 有条件开放, open_legal_basis exactly for 不予开放; publish_date is "
+    "a calendar date; related_codes has no duplicate and not the resource itself; only an "
+    "acceptance catalog has a declared_digest; integers are written without a fraction (1, "
+    "not 1.0)."
+)
+
 #: documented error responses of every /v1 route
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _response("Malformed input"),
     404: _response("Not found"),
     405: _response("Method not allowed"),
-    409: _response("Refused by a rule"),
+    409: _response(
+        "Refused by a rule of the ledger, or a document the ledger does not anchor or reference "
+        "(yet): anchor it, then upload again"
+    ),
     413: _response("Request body too large"),
-    422: _response("Validation failed, invalid document, or not anchored"),
+    422: _response(
+        "The request does not match this schema, a catalog breaks a rule the schema cannot "
+        "express (see the request body), or a proof does not parse"
+    ),
     503: {
         **_response("The chain is unreachable; retry after `Retry-After` seconds"),
         "headers": {"Retry-After": {"schema": {"type": "integer"}}},

@@ -6,9 +6,10 @@ bare for SM3 digests and Merkle roots, as in catalog documents). Times are unix 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 
 class Problem(BaseModel):
@@ -217,15 +218,50 @@ class CatalogVerifyReport(BaseModel):
     as_of: AsOf | None
 
 
+#: a 32-byte hash (SM3 or SHA-256), bare hex as in catalogs and proofs
+HASH_HEX = r"^[0-9a-fA-F]{64}$"
+#: a project code as the ledger keys it (chain_client.types.encode_code)
+PROJECT_CODE = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"
+
+
+class ProofJson(BaseModel):
+    """An RFC 9162 inclusion proof, as ``GET .../proof/...`` returns it (its ``proof``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    algorithm: Literal["sm3", "sha256"] = "sm3"
+    leaf_index: int = Field(ge=0, le=2**32 - 1)
+    tree_size: int = Field(ge=0, le=2**32 - 1)
+    leaf_hash: str = Field(pattern=HASH_HEX)
+    audit_path: list[Annotated[str, Field(pattern=HASH_HEX)]] = Field(max_length=64)
+    root: str = Field(pattern=HASH_HEX, description="The root the prover computed (informative)")
+    leaf: str | SkipJsonSchema[None] = Field(
+        default=None, description="The leaf's canonical JSON text (then its hash is checked too)"
+    )
+    resource_code: str | SkipJsonSchema[None] = None
+
+
 class ProofVerifyCreate(BaseModel):
     """An inclusion proof (the JSON ``GET .../proof/...`` returns) and what to check it against:
     either ``root`` (hex) or the anchor ``project_code`` + ``kind`` + ``version``."""
 
-    proof: dict[str, Any]
-    root: str | None = None
-    project_code: str | None = None
-    kind: str | None = None
-    version: int | None = Field(default=None, ge=1, le=2**32 - 1)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [{"required": ["root"]}, {"required": ["project_code", "kind", "version"]}]
+        }
+    )
+
+    proof: ProofJson
+    root: Annotated[str, Field(pattern=r"^(0x)?[0-9a-fA-F]{64}$")] | SkipJsonSchema[None] = None
+    project_code: Annotated[str, Field(pattern=PROJECT_CODE)] | SkipJsonSchema[None] = None
+    kind: Annotated[str, Field(pattern="^(?i:declared|acceptance)$")] | SkipJsonSchema[None] = None
+    version: Annotated[int, Field(ge=1, le=2**32 - 1)] | SkipJsonSchema[None] = None
+
+    @model_validator(mode="after")
+    def _target(self) -> ProofVerifyCreate:
+        if self.root is None and None in (self.project_code, self.kind, self.version):
+            raise ValueError("give either root, or project_code, kind and version")
+        return self
 
 
 class ProofVerifyReport(BaseModel):

@@ -11,7 +11,7 @@ import catalog
 
 from .._body import read_limited
 from ..deps import LedgerDep, ServiceDep, StoreDep
-from ..problems import PROBLEM_RESPONSES
+from ..problems import CATALOG_BODY_NOTE, PROBLEM_RESPONSES
 from ..schemas import CatalogPublic, DocumentPublic
 from ..store import parse_digest
 
@@ -24,7 +24,8 @@ Digest = Annotated[
 _JSON_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "description": CATALOG_BODY_NOTE,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Catalog"}}},
     }
 }
 _BYTES_BODY: dict[str, Any] = {

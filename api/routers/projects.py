@@ -48,6 +48,7 @@ Code = Annotated[
             "percent-encoded (%2F)"
         ),
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$",
+        examples=["BJ-2026-0102", "BJ/2026/0188"],
     ),
 ]
 _STATES = "|".join(s.name for s in State if s is not State.NONE)
@@ -320,6 +321,7 @@ def resource_proof(
         Path(
             description="Resource code (信息资源代码), e.g. 101001/000001: its '/' as is or %2F",
             pattern=RESOURCE_CODE_PATTERN,
+            examples=["301001/000001"],
         ),
     ],
     db: DbDep,
@@ -329,6 +331,10 @@ def resource_proof(
     _code(code)
     anchor = _anchor(db, code, kind, version)
     cat = anchored_catalog(store, anchor)
+    try:
+        cat.index_of(resource_code)
+    except catalog.ProofInvalid as exc:  # no such resource in this catalog
+        raise NotFound(str(exc)) from None
     proof = cat.prove(resource_code)
     catalog.verify_inclusion(proof, bytes.fromhex(anchor.merkle_root))
     return ProofPublic(

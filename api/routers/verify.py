@@ -15,7 +15,7 @@ from .._views import anchor_public
 from ..deps import AsOfDep, DbDep, LedgerDep, ServiceDep, StoreDep
 from ..errors import BadParameter
 from ..index import AnchorRow
-from ..problems import PROBLEM_RESPONSES
+from ..problems import CATALOG_BODY_NOTE, PROBLEM_RESPONSES
 from ..schemas import CatalogVerifyReport, ProofVerifyCreate, ProofVerifyReport, VerifyCheck
 from ..store import parse_digest
 
@@ -24,7 +24,8 @@ router = APIRouter(prefix="/v1/verify", tags=["verify"], responses=PROBLEM_RESPO
 _JSON_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "description": CATALOG_BODY_NOTE,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Catalog"}}},
     }
 }
 
@@ -104,7 +105,7 @@ async def verify_catalog(
 def verify_proof(body: ProofVerifyCreate, db: DbDep, store: StoreDep) -> ProofVerifyReport:
     """Check an inclusion proof against ``root``, or against the anchored root of
     ``project_code`` / ``kind`` / ``version``. A failing proof is a report, not an error."""
-    proof = catalog.InclusionProof.from_json(body.proof)  # malformed → 422 proof-invalid
+    proof = catalog.InclusionProof.from_json(body.proof.model_dump(exclude_none=True))
     anchor = None
     if body.root is not None:
         root = parse_digest(body.root)
@@ -125,7 +126,7 @@ def verify_proof(body: ProofVerifyCreate, db: DbDep, store: StoreDep) -> ProofVe
                 error=f"no anchor of {body.project_code} {kind} v{body.version} in the index",
             )
         root = bytes.fromhex(anchor.merkle_root)
-    else:
+    else:  # the schema (ProofVerifyCreate) already refuses this with 422
         raise BadParameter("give either root, or project_code, kind and version")
     try:
         catalog.verify_inclusion(proof, root)

@@ -118,7 +118,7 @@ def test_upload_and_tampered_verify(served: Served) -> None:
         assert any(m.startswith("merkle_root differs") for m in report["mismatches"])
         assert any(changed in m for m in report["mismatches"])
         refused = c.post("/v1/catalogs", content=tampered)
-        assert refused.status_code == 422 and refused.headers["content-type"] == PROBLEM
+        assert refused.status_code == 409 and refused.headers["content-type"] == PROBLEM
         assert refused.json()["error"] == "NotAnchored"
         # never overwritten
         assert (
@@ -134,7 +134,7 @@ def test_document_upload_needs_a_reference(served: Served) -> None:
             content=b"an opinion nobody anchored",
             headers={"content-type": "application/octet-stream"},
         )
-        assert r.status_code == 422 and r.json()["error"] == "NotAnchored"
+        assert r.status_code == 409 and r.json()["error"] == "NotAnchored"
         opinion = next(p for p in store.directory.glob("*.txt"))
         ok = c.post(
             "/v1/documents",
@@ -164,6 +164,9 @@ def test_bad_input_is_problem_4xx(served: Served, monkeypatch: pytest.MonkeyPatc
             assert r.headers["content-type"] == PROBLEM, r.request.url
             assert {"type", "title", "status", "detail"} <= set(r.json())
         assert cases[0].status_code == 404 and cases[-1].status_code == 413
+        # a well-formed resource code the anchored catalog does not have: not found
+        absent = c.get("/v1/projects/BJ-2026-0102/catalogs/declared/1/proof/301001/999999")
+        assert absent.status_code == 404 and absent.headers["content-type"] == PROBLEM
 
 
 def test_codes_with_slash(served: Served) -> None:
