@@ -200,6 +200,8 @@ def _project_page(
         "warrantyEndsAt": row.warranty_ends_at,
         "selfEvaluationOpensAt": op + 365 * 86_400 if op else None,
         "selfEvaluationClosesAt": op + 456 * 86_400 if op else None,
+        # art. 31: the latest evaluation report's plan deadline, until the plan is submitted
+        "rectificationDueAt": None if row.rectification_planned_at else row.rectification_due_at,
     }
     events = db.scalars(
         select(EventRow)

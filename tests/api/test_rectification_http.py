@@ -34,6 +34,9 @@ def test_rectification_deadline_listed_until_the_plan(served: Served, tmp_path: 
     # the deadline the service lists is the one the contract computed: the last second of a
     # Beijing working day, 60 working days on
     assert item["due_at"] % 86_400 == 86_400 - 8 * 3600 - 1
+    with served.client() as c:
+        page = c.get(f"/v1/projects/{CODE}").json()
+    assert page["deadlines"]["rectificationDueAt"] == item["due_at"]
 
     plan = tmp_path / "plan.txt"
     plan.write_text("整改方案：数据共享时效提升至每日更新。\n", encoding="utf-8")
@@ -49,6 +52,8 @@ def test_rectification_deadline_listed_until_the_plan(served: Served, tmp_path: 
     )
     assert "ProjectRectificationAlreadySubmitted" in again.stderr
     assert _rectification(served) == []
+    with served.client() as c:
+        assert c.get(f"/v1/projects/{CODE}").json()["deadlines"]["rectificationDueAt"] is None
 
     proc = mulu(served.home, "--json", "audit", CODE, check=None)
     audit = json.loads(proc.stdout)
