@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Journal", "JournalEntry", "STATES"]
+__all__ = ["STATES", "BatchSignature", "Journal", "JournalEntry", "SentBatch"]
 
 STATES = ("planned", "sent", "confirmed", "refused")
 
@@ -84,6 +84,26 @@ class JournalEntry:
     reason: str | None = None
     batch_id: int | None = None
     proof: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchSignature:
+    """One SM2 signature over a batch root (the row of table ``batches``)."""
+
+    root: bytes
+    size: int
+    signature: bytes | None
+    public_key: bytes | None
+    message: bytes | None
+
+
+@dataclass(frozen=True)
+class SentBatch:
+    """One transaction's catalogs: ``(digest, tx_hash, nonce, proof_json)`` each, and the batch
+    signature their proofs lead to (``None``: not batch-signed)."""
+
+    signature: BatchSignature | None
+    rows: list[tuple[bytes, str, int, str | None]]
 
 
 class Journal:
@@ -162,6 +182,47 @@ class Journal:
                 [(h, n, b, p, now, d) for d, h, n, b, p in rows],
             )
 
+    def record_sent(self, batches: Iterable[SentBatch]) -> list[int | None]:
+        """A wave about to leave, in ONE durable transaction: each batch signature (its id goes
+        to the batch's rows) and every catalog ``sent`` with its tx hash, nonce and proof.
+        Returns the batch ids."""
+        now = time.time()
+        ids: list[int | None] = []
+        with self._tx() as db:
+            rows = []
+            for batch in batches:
+                batch_id = None
+                if batch.signature is not None:
+                    s = batch.signature
+                    cur = db.execute(
+                        "INSERT INTO batches (root, size, signature, public_key, message,"
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        (s.root, s.size, s.signature, s.public_key, s.message, now),
+                    )
+                    batch_id = int(cur.lastrowid or 0)
+                ids.append(batch_id)
+                rows += [(h, n, batch_id, p, now, d) for d, h, n, p in batch.rows]
+            db.executemany(
+                "UPDATE anchors SET state='sent', tx_hash=?, nonce=?, batch_id=?, proof=?,"
+                " error=NULL, reason=NULL, updated_at=? WHERE digest=?",
+                rows,
+            )
+        return ids
+
+    def confirm_many(self, confirmed: Iterable[tuple[list[bytes], int | None, str | None]]) -> None:
+        """``(digests, block, tx_hash)`` per transaction, all in one transaction."""
+        now = time.time()
+        rows = [(block, tx, now, d) for digests, block, tx in confirmed for d in digests]
+        if not rows:
+            return
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE anchors SET state='confirmed', block=COALESCE(?, block),"
+                " tx_hash=COALESCE(?, tx_hash), error=NULL, reason=NULL, updated_at=?"
+                " WHERE digest=?",
+                rows,
+            )
+
     def mark_confirmed(
         self, digests: Iterable[bytes], block: int | None, tx_hash: str | None
     ) -> None:
@@ -196,6 +257,17 @@ class Journal:
     def get(self, digest: bytes) -> JournalEntry | None:
         rows = self._select("WHERE digest=?", (digest,))
         return rows[0] if rows else None
+
+    def get_many(self, digests: Iterable[bytes]) -> dict[bytes, JournalEntry]:
+        """The rows of ``digests`` that exist, by digest (one query per 500)."""
+        wanted = list(digests)
+        out: dict[bytes, JournalEntry] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for e in self._select(f"WHERE digest IN ({marks})", tuple(part)):
+                out[bytes(e.digest)] = e
+        return out
 
     def entries(self, state: str | None = None) -> list[JournalEntry]:
         if state is None:

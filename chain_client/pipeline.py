@@ -2,16 +2,25 @@
 
 ::
 
-    files ──► prepare (2 processes: parse, validate, canonical bytes, SM3 digest, Merkle root)
+    files ──► prepare (2 processes: parse, validate, canonical bytes, SM3 digest, Merkle root;
+          │            paths in, six small values out), overlapped with everything below:
+          │            the catalogs ready are sent in segments while the rest is prepared
           ──► journal: planned                      ($MULU_HOME/journal/anchors.sqlite)
           ──► reconcile with the chain              (isAnchored per catalog, one JSON-RPC batch)
           ──► waves of anchorBatch transactions     (versions of one (project, kind) in order)
-                dry run (eth_estimateGas) per batch; a refusal → the first failing prefix names
-                the refused catalog, typed; the rest goes on
+                dry run (eth_estimateGas) of every batch of the wave in one JSON-RPC batch; a
+                refusal → the first failing prefix names the refused catalog, typed; the rest
+                goes on; a batch bigger than a block is halved
                 [SM2 signature over the batch root, an inclusion proof per catalog]
-          ──► journal: sent (tx hash, nonce)        (written before the transactions leave)
-          ──► all transactions of the wave in one JSON-RPC batch, consecutive nonces
+          ──► journal: sent (tx hash, nonce, proof) (one durable SQLite transaction per wave,
+                                                     written before the transactions leave)
+          ──► flights of transactions that fit one block, each in one JSON-RPC batch,
+              consecutive nonces (an automining node leaves what does not fit a block pending)
           ──► receipts polled in JSON-RPC batches   ──► journal: confirmed (block)
+          ──► after the last segment: every anchor of the run re-checked (isAnchored)
+
+Calldata is encoded here (:class:`CalldataEncoder`, byte for byte what web3 gives): web3's generic
+encoder cost more CPU than the rest of the pipeline's own work together.
 
 Exactly once: a catalog is sent only when the chain says it is not anchored and no transaction of
 ours that carries it is still pending; after any failure (:class:`ChainUnavailable`, a dropped
@@ -27,8 +36,9 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -42,7 +52,14 @@ from catalog._merkle import SM3_HASHER
 from mulu.errors import ChainUnavailable, InvalidInput, MuluError
 
 from .errors import ContractError
-from .journal import Journal, JournalEntry, proof_from_json, proof_to_json
+from .journal import (
+    BatchSignature,
+    Journal,
+    JournalEntry,
+    SentBatch,
+    proof_from_json,
+    proof_to_json,
+)
 from .ledger import Ledger
 from .types import CatalogKind, encode_code
 
@@ -52,6 +69,7 @@ __all__ = [
     "AuditReport",
     "CatalogUnloadable",
     "PipelineReport",
+    "Preparation",
     "Refusal",
     "audit_anchors",
     "batch_message",
@@ -120,6 +138,68 @@ class AnchorItem:
         return cls(e.source, e.code, CatalogKind(e.kind), e.version, e.digest, e.root, e.count)
 
 
+# -- calldata (hand-encoded: web3's generic ABI encoder costs ~3 ms per isAnchored call and
+# ~0.3 s per 100-item anchorBatch, more than the node takes to execute them) -------------------
+
+#: the six static words of ``isAnchored`` and of an ``AnchorInput`` tuple, in ABI order
+ANCHOR_WORDS = ("bytes32", "uint8", "uint32", "bytes32", "bytes32", "uint32")
+_UINT_BITS = {"uint8": 8, "uint32": 32}
+
+
+def _word(value: int, bits: int) -> bytes:
+    if not 0 <= value < 1 << bits:
+        raise ValueError(f"{value} does not fit uint{bits}")
+    return value.to_bytes(32, "big")
+
+
+def _item_words(item: AnchorItem) -> bytes:
+    code, kind, version, digest, root, count = item.call_args()
+    if len(code) != 32 or len(digest) != 32 or len(root) != 32:
+        raise ValueError("code, digest and root are 32 bytes each")
+    return code + _word(kind, 8) + _word(version, 32) + digest + root + _word(count, 32)
+
+
+class CalldataEncoder:
+    """``isAnchored`` and ``anchorBatch`` calldata for the ledger contract, byte for byte what
+    web3's encoder gives (checked against it in the tests), with the selectors taken from the
+    contract's ABI. If the ABI no longer has the expected shape, web3's encoder is used."""
+
+    def __init__(self, contract: Any) -> None:
+        self.contract = contract
+        self._is_anchored = self._selector("isAnchored", list(ANCHOR_WORDS))
+        self._batch = self._selector("anchorBatch", [f"({','.join(ANCHOR_WORDS)})[]"])
+
+    def _selector(self, name: str, expected: list[str]) -> bytes | None:
+        from eth_utils import function_signature_to_4byte_selector
+        from web3._utils.abi import get_abi_input_types  # type: ignore[attr-defined]
+
+        for entry in self.contract.abi:
+            if entry.get("type") == "function" and entry.get("name") == name:
+                try:
+                    types = list(get_abi_input_types(entry))
+                except Exception:  # noqa: BLE001 (any surprise: fall back to web3)
+                    return None
+                if types == expected:
+                    return bytes(function_signature_to_4byte_selector(f"{name}({','.join(types)})"))
+        return None
+
+    def is_anchored(self, item: AnchorItem) -> bytes:
+        if self._is_anchored is None:
+            return bytes.fromhex(
+                self.contract.encode_abi("isAnchored", args=list(item.call_args()))[2:]
+            )
+        return self._is_anchored + _item_words(item)
+
+    def anchor_batch(self, items: Sequence[AnchorItem]) -> bytes:
+        if self._batch is None:
+            return bytes.fromhex(
+                self.contract.encode_abi("anchorBatch", args=[[i.call_args() for i in items]])[2:]
+            )
+        return b"".join(
+            [self._batch, _word(32, 256), _word(len(items), 256), *map(_item_words, items)]
+        )
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A catalog not anchored, and why (a typed error)."""
@@ -147,6 +227,17 @@ class PipelineReport:
     gas_used: int = 0
     retries: int = 0
     seconds: float = 0.0
+    #: wall seconds of this process per stage (``waiting_for_preparation``, ``journal``,
+    #: ``reconcile``, ``dry_run``, ``sign``, ``send_and_receipts``, ``verify``)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - started
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,6 +300,49 @@ def _load_one(source: str | bytes, store: str | None = None) -> tuple[str, Any]:
         return name, ("error", "OSError", f"cannot read {name}: {exc.strerror or exc}")
 
 
+class Preparation:
+    """Sources being prepared in ``workers`` processes: the work starts when this is built
+    (so the caller can talk to the node meanwhile); iterate for ``(AnchorItem | Refusal)`` in
+    input order, as they are ready. Workers get paths (or the documents given as bytes) and send
+    back only the six anchor values."""
+
+    def __init__(
+        self,
+        sources: Iterable[str | Path | bytes],
+        *,
+        workers: int = 2,
+        store: Path | None = None,
+    ) -> None:
+        srcs = [s if isinstance(s, bytes) else str(s) for s in sources]
+        if store is not None:
+            store.mkdir(parents=True, exist_ok=True)
+        load = partial(_load_one, store=str(store) if store is not None else None)
+        self._pool: ProcessPoolExecutor | None = None
+        self._results: Iterator[tuple[str, Any]]
+        if workers <= 1 or len(srcs) < 8:
+            self._results = map(load, srcs)
+        else:
+            chunk = max(1, min(32, len(srcs) // (workers * 8)))
+            self._pool = ProcessPoolExecutor(workers)
+            self._results = self._pool.map(load, srcs, chunksize=chunk)
+
+    def __iter__(self) -> Iterator[AnchorItem | Refusal]:
+        try:
+            for name, result in self._results:
+                if result[0] == "error":
+                    yield Refusal(name, CatalogUnloadable(result[1], result[2]))
+                else:
+                    code, kind, version, digest, root, count = result
+                    yield AnchorItem(name, code, CatalogKind(kind), version, digest, root, count)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
 def prepare(
     sources: Iterable[str | Path | bytes],
     *,
@@ -218,29 +352,11 @@ def prepare(
 ) -> tuple[list[AnchorItem], list[Refusal]]:
     """Load every source in ``workers`` processes; catalogs and refusals, in input order.
     ``store``: a directory that keeps each canonical document by digest."""
-    srcs = [s if isinstance(s, bytes) else str(s) for s in sources]
-    if store is not None:
-        store.mkdir(parents=True, exist_ok=True)
-    load = partial(_load_one, store=str(store) if store is not None else None)
     items: list[AnchorItem] = []
     refused: list[Refusal] = []
-
-    def take(name: str, result: Any) -> None:
-        if result[0] == "error":
-            refused.append(Refusal(name, CatalogUnloadable(result[1], result[2])))
-        else:
-            code, kind, version, digest, root, count = result
-            items.append(AnchorItem(name, code, CatalogKind(kind), version, digest, root, count))
+    for out in Preparation(sources, workers=workers, store=store):
+        (refused if isinstance(out, Refusal) else items).append(out)  # type: ignore[arg-type]
         progress(1)
-
-    if workers <= 1 or len(srcs) < 8:
-        for s in srcs:
-            take(*load(s))
-        return items, refused
-    chunk = max(1, min(32, len(srcs) // (workers * 8)))
-    with ProcessPoolExecutor(workers) as pool:
-        for name, result in pool.map(load, srcs, chunksize=chunk):
-            take(name, result)
     return items, refused
 
 
@@ -260,8 +376,10 @@ def batch_message(chain_id: int, ledger_address: str, batch_root: bytes) -> byte
 class AnchorPipeline:
     """Anchor catalogs through ``ledger`` as ``signer`` (the projects' unit), journalled.
 
-    ``batch_size`` catalogs per ``anchorBatch`` (100 ≈ 3.5M gas); ``sm2_key`` adds one SM2
-    signature per batch root, kept in the journal with each catalog's inclusion proof.
+    ``batch_size`` catalogs per ``anchorBatch`` (100 ≈ 3M gas; a batch bigger than a block is
+    halved); ``sm2_key`` adds one SM2 signature per batch root, kept in the journal with each
+    catalog's inclusion proof. :meth:`run` sends ``segment`` catalogs at a time (default: two
+    batches, at least 200) while the rest is still being prepared.
     """
 
     def __init__(
@@ -277,6 +395,7 @@ class AnchorPipeline:
         backoff: float = 0.5,
         max_backoff: float = 8.0,
         receipt_timeout: float = 60.0,
+        segment: int | None = None,
         progress: Callable[[str, int], None] = lambda _what, _n: None,
         log: Callable[[str], None] = lambda _msg: None,
     ) -> None:
@@ -296,59 +415,124 @@ class AnchorPipeline:
         self.progress = progress
         self.log = log
         self._address = ledger.catalogs.address
+        self._encoder = CalldataEncoder(ledger.catalogs)
+        self.segment = segment or max(2 * batch_size, 200)
+        self._hold: list[AnchorItem] | None = None
+        self._attempt = 0
 
     # -- entry points ------------------------------------------------------------------------
 
     def run(self, sources: Iterable[str | Path | bytes]) -> PipelineReport:
-        """Prepare ``sources`` (files or documents), then :meth:`anchor` them."""
-        items, refused = prepare(
-            sources, workers=self.workers, progress=lambda n: self.progress("prepared", n)
-        )
-        report = self.anchor(items)
+        """Prepare ``sources`` (files or documents) and anchor them, overlapped: while the
+        workers prepare the next catalogs, the ones ready are sent in segments of
+        ``segment`` catalogs. A version that arrives before its predecessor is held back (not
+        refused) until the input is exhausted."""
+        refused: list[Refusal] = []
+        report = PipelineReport()
+
+        def segments() -> Iterator[list[AnchorItem]]:
+            segment: list[AnchorItem] = []
+            prepared = iter(Preparation(sources, workers=self.workers))
+            while True:
+                with report.stage("waiting_for_preparation"):
+                    out = next(prepared, None)
+                if out is None:
+                    break
+                self.progress("prepared", 1)
+                if isinstance(out, Refusal):
+                    refused.append(out)
+                    continue
+                segment.append(out)
+                if len(segment) >= self.segment:
+                    yield segment
+                    segment = []
+            yield segment
+
+        self._anchor_segments(segments(), report)
         report.refused[:0] = refused
         return report
 
     def anchor(self, items: Sequence[AnchorItem]) -> PipelineReport:
+        """Anchor prepared catalogs (one segment)."""
+        return self._anchor_segments(iter([list(items)]), PipelineReport())
+
+    def _anchor_segments(
+        self, segments: Iterator[list[AnchorItem]], report: PipelineReport
+    ) -> PipelineReport:
         started = time.perf_counter()
-        report = PipelineReport()
-        unique = list({i.digest: i for i in items}.values())
-        self.journal.plan(
-            JournalEntry(
-                i.digest, i.code, int(i.kind), i.version, i.root, i.count, i.source, "planned"
-            )
-            for i in unique
-        )
-        attempt = rounds = 0
-        first = True
-        todo = unique
-        while todo:
-            try:
-                todo = self._reconcile(todo, report, first=first)
-                first = False
-                todo = self._send_waves(todo, report)
-                if not todo:
-                    rounds += 1
-                    todo = self._verify(report) if rounds <= MAX_ROUNDS else []
-            except ChainUnavailable as exc:
-                attempt += 1
-                report.retries += 1
-                if attempt > self.max_retries:
-                    raise ChainUnavailable(
-                        f"{exc} — gave up after {self.max_retries} retries; the journal "
-                        f"({self.journal.path}) records what was sent: run the same command "
-                        "again to resume"
-                    ) from exc
-                delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-                self.log(
-                    f"chain unavailable ({exc}); retry {attempt}/{self.max_retries} in {delay:.1f} s"
-                )
-                time.sleep(delay)
+        seen: set[bytes] = set()
+        held: list[AnchorItem] = []
+        self._attempt = 0
+
+        def plan(segment: list[AnchorItem]) -> list[AnchorItem]:
+            unique = list({i.digest: i for i in segment if i.digest not in seen}.values())
+            seen.update(i.digest for i in unique)
+            if unique:
+                with report.stage("journal"):
+                    self.journal.plan(
+                        JournalEntry(
+                            i.digest,
+                            i.code,
+                            int(i.kind),
+                            i.version,
+                            i.root,
+                            i.count,
+                            i.source,
+                            "planned",
+                        )
+                        for i in unique
+                    )
+            return unique
+
+        try:
+            for segment in segments:
+                todo, held = held + plan(segment), []
+                self._hold = held  # version gaps, while later input may still fill them
+                self._drive(todo, report, verify=False)
+            self._hold = None
+            self._drive(held, report, verify=True)  # what was held, then every anchor re-checked
+        except ChainUnavailable:
+            # given up: the journal still records the whole job (the rest as planned)
+            for segment in segments:
+                plan(segment)
+            raise
         skipped = {i.digest for i in report.skipped}
         report.anchored = [
             i for i in {i.digest: i for i in report.anchored}.values() if i.digest not in skipped
         ]
         report.seconds = time.perf_counter() - started
         return report
+
+    def _drive(self, todo: list[AnchorItem], report: PipelineReport, *, verify: bool) -> None:
+        """Reconcile, send and (``verify``: after the last segment) re-check until nothing is
+        missing, backing off while the chain is unavailable."""
+        rounds = 0
+        first = True
+        while todo or (verify and rounds == 0):
+            try:
+                if todo:
+                    with report.stage("reconcile"):
+                        todo = self._reconcile(todo, report, first=first)
+                    first = False
+                    todo = self._send_waves(todo, report)
+                if not todo and verify:
+                    rounds += 1
+                    with report.stage("verify"):
+                        todo = self._verify(report) if rounds <= MAX_ROUNDS else []
+            except ChainUnavailable as exc:
+                self._attempt += 1
+                report.retries += 1
+                if self._attempt > self.max_retries:
+                    raise ChainUnavailable(
+                        f"{exc} — gave up after {self.max_retries} retries; the journal "
+                        f"({self.journal.path}) records what was sent: run the same command "
+                        "again to resume"
+                    ) from exc
+                delay = min(self.max_backoff, self.backoff * 2 ** (self._attempt - 1))
+                self.log(
+                    f"chain unavailable ({exc}); retry {self._attempt}/{self.max_retries} in {delay:.1f} s"
+                )
+                time.sleep(delay)
 
     def _verify(self, report: PipelineReport) -> list[AnchorItem]:
         """Re-check every anchor of this run once all is sent: a node that restarted from an
@@ -377,7 +561,8 @@ class AnchorPipeline:
         self, items: list[AnchorItem], report: PipelineReport, *, first: bool
     ) -> list[AnchorItem]:
         """Wait for our pending transactions, then keep only what the chain lacks."""
-        entries = {i.digest: self.journal.get(i.digest) for i in items}
+        known = self.journal.get_many(i.digest for i in items)
+        entries = {i.digest: known.get(i.digest) for i in items}
         sent = {e.tx_hash for e in entries.values() if e and e.state == "sent" and e.tx_hash}
         if sent:
             found = self._rpc_batch([("eth_getTransactionByHash", [h]) for h in sorted(sent)])
@@ -410,9 +595,11 @@ class AnchorPipeline:
             else:
                 continue
             self.progress("anchored", 1)
-        self.journal.mark_confirmed(done, None, None)
-        if todo:
-            self.journal.mark_planned([i.digest for i in todo])
+        if done:
+            self.journal.mark_confirmed(done, None, None)
+        reset = [i.digest for i in todo if (entries[i.digest] or _PLANNED).state != "planned"]
+        if reset:
+            self.journal.mark_planned(reset)
         return todo
 
     # -- waves and batches --------------------------------------------------------------------
@@ -442,9 +629,22 @@ class AnchorPipeline:
             retry += self._send_wave(batches, report)
         return retry
 
+    def _call(self, batch: Sequence[AnchorItem]) -> dict[str, str]:
+        return {
+            "from": self.signer.address,
+            "to": self._address,
+            "data": "0x" + self._encoder.anchor_batch(batch).hex(),
+        }
+
     def _dry_run(self, batch: list[AnchorItem]) -> int:
-        fn = self.ledger.catalogs.functions.anchorBatch([i.call_args() for i in batch])
-        return self.chain.rpc(lambda: int(fn.estimate_gas({"from": self.signer.address})))
+        call = self._call(batch)
+        return self.chain.rpc(lambda: int(self.chain.w3.eth.estimate_gas(call)))  # type: ignore[arg-type]
+
+    def _estimate_all(self, batches: list[list[AnchorItem]]) -> list[int | RpcError]:
+        """Dry runs of a wave's batches (disjoint projects, so independent) in one JSON-RPC
+        batch: the gas of each, or the node's refusal."""
+        results = self._rpc_batch([("eth_estimateGas", [self._call(b)]) for b in batches])
+        return [r if isinstance(r, RpcError) else int(r, 16) for r in results]
 
     def _admit(
         self, batch: list[AnchorItem], report: PipelineReport
@@ -467,85 +667,152 @@ class AnchorPipeline:
                     except ContractError as e:
                         hi, error = mid, e
                 culprit = batch.pop(lo - 1)
+                if self._hold is not None and error.error_name == "CatalogVersionGap":
+                    self._hold.append(culprit)  # its predecessor may be in a later segment
+                    continue
                 report.refused.append(Refusal(culprit.source, error, culprit))
                 self.journal.mark_refused(culprit.digest, error.error_name, str(error))
                 self.progress("refused", 1)
         return [], 0
 
+    @staticmethod
+    def _gas_limit(estimate: int) -> int:
+        return estimate * 6 // 5 + 20_000
+
+    def _block_gas_limit(self) -> int:
+        block = self._rpc_batch([("eth_getBlockByNumber", ["latest", False])])[0]
+        if not isinstance(block, dict) or "gasLimit" not in block:
+            raise ChainUnavailable(f"cannot read the latest block: {block}")
+        gas_limit = block["gasLimit"]
+        return int(gas_limit, 16) if isinstance(gas_limit, str) else int(gas_limit)
+
+    def _fit(
+        self, batch: list[AnchorItem], gas: int, block_gas: int, report: PipelineReport
+    ) -> list[tuple[list[AnchorItem], int]]:
+        """``batch`` as transactions that each fit in a block (halved until they do)."""
+        if self._gas_limit(gas) <= block_gas or len(batch) == 1:
+            return [(batch, gas)] if batch else []
+        half = len(batch) // 2
+        out = []
+        for part in (batch[:half], batch[half:]):
+            part, part_gas = self._admit(part, report)
+            out += self._fit(part, part_gas, block_gas, report)
+        return out
+
     def _send_wave(
         self, batches: list[list[AnchorItem]], report: PipelineReport
     ) -> list[AnchorItem]:
-        planned: list[tuple[list[AnchorItem], int, int | None, list[str | None]]] = []
-        for batch in batches:
-            batch, gas = self._admit(batch, report)
-            if batch:
-                batch_id, proofs = self._sign_batch(batch)
-                planned.append((batch, gas, batch_id, proofs))
-        if not planned:
+        admitted: list[tuple[list[AnchorItem], int]] = []
+        with report.stage("dry_run"):
+            block_gas = self._block_gas_limit()
+            while batches:
+                halved: list[list[AnchorItem]] = []
+                for batch, gas in zip(batches, self._estimate_all(batches), strict=True):
+                    if isinstance(gas, RpcError) and len(batch) > 1 and _out_of_gas(gas.message):
+                        halved += [batch[: len(batch) // 2], batch[len(batch) // 2 :]]
+                        continue  # more than a block holds
+                    if isinstance(gas, RpcError):  # something in it is refused: find what, typed
+                        batch, gas = self._admit(batch, report)
+                    admitted += self._fit(batch, gas, block_gas, report)
+                batches = halved
+        if not admitted:
             return []
         address = self.signer.address
-        nonce = self.chain.rpc(
-            lambda: int(self.chain.w3.eth.get_transaction_count(address, "pending"))
-        )
-        txs: list[tuple[str, bytes, list[AnchorItem]]] = []
-        journal_rows = []
-        for k, (batch, gas, batch_id, proofs) in enumerate(planned):
-            fn = self.ledger.catalogs.functions.anchorBatch([i.call_args() for i in batch])
-            tx = fn.build_transaction(
-                {
-                    "from": address,
-                    "nonce": nonce + k,
-                    "gas": gas * 6 // 5 + 20_000,
-                    "gasPrice": self.chain.gas_price(),
-                    "chainId": self.chain.chain_id,
-                }
+        with report.stage("sign"):
+            nonce = self.chain.rpc(
+                lambda: int(self.chain.w3.eth.get_transaction_count(address, "pending"))
             )
-            signed = self.signer.sign_transaction(tx)
-            tx_hash = "0x" + bytes(signed.hash).hex()
-            txs.append((tx_hash, bytes(signed.raw_transaction), batch))
-            journal_rows += [
-                (i.digest, tx_hash, nonce + k, batch_id, p)
-                for i, p in zip(batch, proofs, strict=True)
-            ]
-        self.journal.mark_sent(journal_rows)
+            gas_price = self.chain.gas_price()
+            txs: list[tuple[str, bytes, list[AnchorItem], int]] = []
+            records = []
+            for k, (batch, gas) in enumerate(admitted):
+                signed = self.signer.sign_transaction(
+                    {
+                        "to": self._address,
+                        "data": self._encoder.anchor_batch(batch),
+                        "value": 0,
+                        "nonce": nonce + k,
+                        "gas": self._gas_limit(gas),
+                        "gasPrice": gas_price,
+                        "chainId": self.chain.chain_id,
+                    }
+                )
+                tx_hash = "0x" + bytes(signed.hash).hex()
+                txs.append((tx_hash, bytes(signed.raw_transaction), batch, self._gas_limit(gas)))
+                signature, proofs = self._sign_batch(batch)
+                rows = [
+                    (i.digest, tx_hash, nonce + k, p) for i, p in zip(batch, proofs, strict=True)
+                ]
+                records.append(SentBatch(signature, rows))
+        # one durable journal transaction (batches, proofs, tx hashes) before anything leaves
+        with report.stage("journal"):
+            self.journal.record_sent(records)
         # Chain hands out nonces from its own cache for Chain.sign/transact; ours bypass it, so
         # make it re-read the account's nonce next time
         self.chain.forget_nonce(address)
-        results = self._rpc_batch(
-            [("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, raw, _ in txs]
-        )
-        refused_send = [
-            r for r in results if isinstance(r, RpcError) and "already known" not in r.message
-        ]
-        if refused_send:
-            raise ChainUnavailable(
-                f"node refused {len(refused_send)} transaction(s): {refused_send[0].message}"
-            )
-        receipts = self._receipts([h for h, _, _ in txs])
         retry: list[AnchorItem] = []
-        for (tx_hash, _, batch), receipt in zip(txs, receipts, strict=True):
+        # flights that fit in one block: an automining node (anvil) mines what arrives, and
+        # transactions left over from a full block would wait for a next transaction forever
+        flight: list[tuple[str, bytes, list[AnchorItem], int]] = []
+        flight_gas = 0
+        for tx in txs:
+            if flight and flight_gas + tx[3] > block_gas:
+                retry += self._fly(flight, report)
+                flight, flight_gas = [], 0
+            flight.append(tx)
+            flight_gas += tx[3]
+        retry += self._fly(flight, report)
+        return retry
+
+    def _fly(
+        self, flight: list[tuple[str, bytes, list[AnchorItem], int]], report: PipelineReport
+    ) -> list[AnchorItem]:
+        """Send ``flight`` in one JSON-RPC batch and gather its receipts."""
+        with report.stage("send_and_receipts"):
+            results = self._rpc_batch(
+                [("eth_sendRawTransaction", ["0x" + raw.hex()]) for _, raw, _, _ in flight]
+            )
+            refused_send = [
+                r for r in results if isinstance(r, RpcError) and "already known" not in r.message
+            ]
+            if refused_send:
+                raise ChainUnavailable(
+                    f"node refused {len(refused_send)} transaction(s): {refused_send[0].message}"
+                )
+            receipts = self._receipts([h for h, _, _, _ in flight])
+        retry: list[AnchorItem] = []
+        confirmed: list[tuple[list[bytes], int, str]] = []
+        for (tx_hash, _, batch, _), receipt in zip(flight, receipts, strict=True):
             block = int(receipt["blockNumber"], 16)
             if int(receipt["status"], 16) != 1:
                 self.log(f"transaction {tx_hash} failed in block {block}: re-checking its catalogs")
                 retry += batch
                 continue
-            self.journal.mark_confirmed([i.digest for i in batch], block, tx_hash)
+            confirmed.append(([i.digest for i in batch], block, tx_hash))
             report.anchored += batch
             report.transactions += 1
             report.gas_used += int(receipt["gasUsed"], 16)
-            self.progress("anchored", len(batch))
+        with report.stage("journal"):
+            self.journal.confirm_many(confirmed)
+        for digests, _, _ in confirmed:
+            self.progress("anchored", len(digests))
         return retry
 
-    def _sign_batch(self, batch: list[AnchorItem]) -> tuple[int | None, list[str | None]]:
+    def _sign_batch(
+        self, batch: list[AnchorItem]
+    ) -> tuple[BatchSignature | None, list[str | None]]:
         if self.sm2_key is None:
             return None, [None] * len(batch)
         tree = MerkleTree([i.leaf() for i in batch], SM3_HASHER)
         message = batch_message(self.chain.chain_id, self._address, tree.root)
-        signature = self.sm2_key.sign_raw(message)
-        batch_id = self.journal.add_batch(
-            tree.root, len(batch), signature, self.sm2_key.public_key.xy, message
+        signature = BatchSignature(
+            tree.root,
+            len(batch),
+            self.sm2_key.sign_raw(message),
+            self.sm2_key.public_key.xy,
+            message,
         )
-        return batch_id, [
+        return signature, [
             proof_to_json(k, tree.size, list(tree.audit_path(k))) for k in range(len(batch))
         ]
 
@@ -583,9 +850,7 @@ class AnchorPipeline:
                 [
                     {
                         "to": to,
-                        "data": self.ledger.catalogs.encode_abi(
-                            "isAnchored", args=list(i.call_args())
-                        ),
+                        "data": "0x" + self._encoder.is_anchored(i).hex(),
                     },
                     "latest",
                 ],
@@ -619,8 +884,17 @@ class AnchorPipeline:
                     f"{len(hashes) - len(found)} transaction(s) without receipt after {self.receipt_timeout:.0f} s"
                 )
             time.sleep(delay)
-            delay = min(0.25, delay * 1.5)
+            delay = min(0.1, delay * 1.5)
         return [found[h] for h in hashes]
+
+
+_PLANNED = JournalEntry(b"", "", 0, 0, b"", 0, "", "planned")
+
+
+def _out_of_gas(message: str) -> bool:
+    """A dry run refused for want of gas (more than a block holds), not by the contract."""
+    text = message.lower()
+    return "out of gas" in text or "exceeds allowance" in text or "exceeds block gas" in text
 
 
 @dataclass(frozen=True)
@@ -655,13 +929,20 @@ def audit_anchors(
     started = time.perf_counter()
     report = AuditReport()
     entries = journal.entries("confirmed")
-    pipeline = AnchorPipeline(ledger, _NoSigner(), journal)  # type: ignore[arg-type]
-    items = [AnchorItem.from_entry(e) for e in entries]
-    on_chain = pipeline._is_anchored(items)
-    recomputed, refused = prepare([e.source for e in entries], workers=workers)
-    by_source = {i.source: i for i in recomputed}
-    for r in refused:
-        report.failures.append((r.source, f"does not load: {r.error}"))
+    # the workers recompute digests and roots while this process asks the node
+    preparation = Preparation([e.source for e in entries], workers=workers)
+    try:
+        pipeline = AnchorPipeline(ledger, _NoSigner(), journal)  # type: ignore[arg-type]
+        items = [AnchorItem.from_entry(e) for e in entries]
+        on_chain = pipeline._is_anchored(items)
+        by_source: dict[str, AnchorItem] = {}
+        for out in preparation:
+            if isinstance(out, Refusal):
+                report.failures.append((out.source, f"does not load: {out.error}"))
+            else:
+                by_source[out.source] = out
+    finally:
+        preparation.close()
     verified_batches: dict[int, bytes] = {}
     for entry, item, anchored in zip(entries, items, on_chain, strict=True):
         report.checked += 1

@@ -46,6 +46,27 @@ def _restart_later(world: FaultWorld, delay: float) -> threading.Thread:
     return thread
 
 
+def _wait_for_state_saves(world: FaultWorld, saves: int, timeout: float = 10.0) -> None:
+    """Until the node has rewritten its state file ``saves`` times from now, and finished the
+    last write (anvil writes in place: a SIGKILL in the middle of a write corrupts the file)."""
+    state = world.node.state_file
+
+    def mtime() -> int:
+        return state.stat().st_mtime_ns if state.exists() else 0
+
+    deadline = time.monotonic() + timeout
+    last = mtime()
+    while saves and time.monotonic() < deadline:
+        time.sleep(0.02)
+        if (now := mtime()) != last:
+            saves, last = saves - 1, now
+    while time.monotonic() < deadline:  # quiet for 0.2 s: the write is over
+        time.sleep(0.2)
+        if (now := mtime()) == last:
+            return
+        last = now
+
+
 #: web3's HTTP provider retries a failed call for ~4 s (5 tries, backoff 0.125 s): an outage
 #: shorter than that is hidden from the pipeline, a longer one reaches it as ChainUnavailable
 HIDDEN, SEEN = 0.3, 6.0
@@ -103,6 +124,9 @@ def test_kill_9_give_up_then_resume_from_journal(fault_world: FaultWorld, tmp_pa
         if what == "anchored":
             done[0] += n
             if done[0] >= len(paths) // 2 and fault_world.node.info() is not None:
+                # anvil saves its state every second: let it save what is anchored so far, so
+                # something survives the kill whatever the pipeline's speed
+                _wait_for_state_saves(fault_world, 2)
                 fault_world.node.kill()
 
     pipeline = AnchorPipeline(
