@@ -284,13 +284,20 @@ class Index:
 
 
 def _stale_schema(engine: Engine) -> bool:
-    """Whether a table of ours exists without every column this version writes."""
+    """Whether a table of ours exists without every column this version writes (or, on a
+    server, with a 32-bit integer where this version writes 64 bits: uint32 chain values)."""
     inspector = inspect(engine)
     existing = set(inspector.get_table_names())
+    typed = engine.dialect.name != "sqlite"  # SQLite stores any integer in any integer column
     for table in Base.metadata.sorted_tables:
         if table.name in existing:
-            have = {c["name"] for c in inspector.get_columns(table.name)}
-            if not {c.name for c in table.columns} <= have:
+            have = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
+            if not {c.name for c in table.columns} <= set(have):
+                return True
+            if typed and any(
+                isinstance(c.type, BigInteger) and not isinstance(have[c.name], BigInteger)
+                for c in table.columns
+            ):
                 return True
     return False
 

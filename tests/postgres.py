@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import pwd
 import secrets
 import shutil
 import signal
@@ -55,6 +54,8 @@ class PostgresServer:
         """Why no server can be had here (None: one can)."""
         if os.environ.get("MULU_TEST_DATABASE_URL"):
             return None
+        if os.name != "posix":
+            return "the test server needs a Unix socket: set MULU_TEST_DATABASE_URL"
         if importlib.util.find_spec("pgserver") is None:
             return (
                 "pgserver is not installed (no wheel for this Python?): set MULU_TEST_DATABASE_URL"
@@ -69,6 +70,8 @@ class PostgresServer:
         bindir = _bindir()
         self.dir = Path(tempfile.mkdtemp(prefix="mulu-pg-"))  # short: socket paths max ~107 bytes
         if os.geteuid() == 0:
+            import pwd
+
             account = pwd.getpwnam(os.environ.get("MULU_TEST_PG_USER", "nobody"))
             os.chown(self.dir, account.pw_uid, account.pw_gid)
             self._as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}

@@ -188,3 +188,24 @@ def test_index_of_an_older_schema_is_rebuilt(tmp_path: Path) -> None:
         assert Index(f"sqlite:///{path}").rebuilt is False
     finally:
         again.close()
+
+
+def test_postgres_index_with_32_bit_columns_is_rebuilt(postgres) -> None:
+    """An index an older mulu wrote on PostgreSQL (INTEGER where uint32 values need BIGINT)."""
+    from sqlalchemy import text
+
+    url = postgres.database()
+    try:
+        Index(url).close()
+        old = Index(url)
+        with old.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE anchors ALTER COLUMN resource_count TYPE integer"))
+        old.close()
+        again = Index(url)
+        assert again.rebuilt is True
+        again.close()
+        current = Index(url)
+        assert current.rebuilt is False
+        current.close()
+    finally:
+        postgres.drop(url)
