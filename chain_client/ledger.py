@@ -413,9 +413,17 @@ class Ledger:
             resource_count,
         )
 
-    def latest_catalog(self, code: str, kind: CatalogKind | str) -> dict[str, Any]:
+    def latest_catalog(
+        self, code: str, kind: CatalogKind | str, *, block: int | str = "latest"
+    ) -> dict[str, Any]:
         return dict(
-            self._view(self.catalogs, "latest", encode_code(code), int(CatalogKind.parse(kind)))
+            self._view(
+                self.catalogs,
+                "latest",
+                encode_code(code),
+                int(CatalogKind.parse(kind)),
+                block=block,
+            )
         )
 
     def is_anchored(

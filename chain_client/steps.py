@@ -136,10 +136,12 @@ class Steps:
         ev = events[-1]
         return {**ev.args, "block_number": ev.block_number, "tx_hash": ev.tx_hash}
 
-    def status(self, code: str, version: int) -> tuple[int, list[int]]:
+    def status(
+        self, code: str, version: int, *, block: int | str = "latest"
+    ) -> tuple[int, list[int]]:
         """(resource count, confirmed count per step in ``Step`` order)."""
         value = self.ledger.chain.call(
-            self.contract.functions.stepStatus(encode_code(code), version)
+            self.contract.functions.stepStatus(encode_code(code), version), block=block
         )
         return int(value[0]), [int(x) for x in value[1]]
 
@@ -307,17 +309,22 @@ class Steps:
         *,
         now: int | None = None,
         detail: bool = True,
+        block: int | None = None,
     ) -> GateReport:
         """What holds and what blocks acceptance and commissioning (read-only).
 
         ``detail=False`` (the service's hot path) skips what costs a call per resource — the
         per-resource lists, the document and the freshness check — and names only the first
-        missing resource (``firstMissing``).
+        missing resource (``firstMissing``). ``block``: as of that block instead of the head
+        (with ``detail=False`` only: the per-resource checks read the head).
         """
-        info = self.ledger.project(code)
-        block = self.ledger.chain.block_number()
-        declared = int(self.ledger.latest_catalog(code, "declared")["version"])
-        latest = self.ledger.latest_catalog(code, "acceptance")
+        if block is not None and detail:
+            raise InvalidInput("gates as of a past block are read with detail=False only")
+        at: int | str = "latest" if block is None else block
+        info = self.ledger.project(code, block=at)
+        block = self.ledger.chain.block_number() if block is None else block
+        declared = int(self.ledger.latest_catalog(code, "declared", block=at)["version"])
+        latest = self.ledger.latest_catalog(code, "acceptance", block=at)
         version, count = int(latest["version"]), int(latest["resourceCount"])
         report = GateReport(code, info["state"], block, declared, version, count)
         if declared == 0:
@@ -335,11 +342,11 @@ class Steps:
             except DocumentMissing as exc:
                 report.acceptance_blockers.append(str(exc))
         if version:
-            _, confirmed = self.status(code, version)
+            _, confirmed = self.status(code, version, block=at)
             first: tuple[Step, int] | None = None
             if not detail:
                 fn = self.contract.functions.firstMissing(encode_code(code), version)
-                complete, first_step, first_index = self.ledger.chain.call(fn)
+                complete, first_step, first_index = self.ledger.chain.call(fn, block=at)
                 first = None if complete else (list(Step)[int(first_step)], int(first_index))
             for step in Step:
                 report.confirmed[step.value] = confirmed[step.index]

@@ -223,7 +223,7 @@ def _project_page(
     anchors = db.scalars(
         select(AnchorRow).where(AnchorRow.project_code == row.code).order_by(AnchorRow.block_number)
     ).all()
-    gates = _jsonable(Steps(ledger).gates(code, store.directory, detail=False).to_json())
+    gates = _jsonable(Steps(ledger).gates(code, detail=False, block=as_of.block_number).to_json())
     state = State(int(onchain["state"]))
     return ProjectPublic(
         code=row.code,

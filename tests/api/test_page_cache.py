@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from api.index import Checkpoint
-from api.service import Service
+from api.service import ChainLink, Service
 from api.settings import Settings
 from api.store import DocumentStore
+from chain_client.steps import Steps
 
 from .conftest import Served, mulu
 
@@ -38,6 +39,7 @@ def test_page_follows_the_index_and_etag(served: Served) -> None:
     before = _page(served, CODE)
     block = before["body"]["attestation"]["block_number"]
     assert before["body"]["state"]["key"] == "RESERVE"
+    assert before["body"]["gates"]["block_number"] == block  # gates as of the attested block
     with served.client() as c:
         again = c.get(f"/v1/projects/{CODE}")  # from the cache: the same bytes, the same tag
         assert again.json() == before["body"] and again.headers["etag"] == before["etag"]
@@ -53,6 +55,11 @@ def test_page_follows_the_index_and_etag(served: Served) -> None:
     assert after["body"]["state"]["key"] == "TERMINATED"
     assert "project_terminated" in {f["fact"] for f in after["body"]["attestation"]["facts"]}
     assert after["etag"] != before["etag"]
+    assert after["body"]["gates"]["block_number"] == health["index"]["block_number"]
+    assert after["body"]["gates"]["state"] == "TERMINATED"
+    ledger = ChainLink(Settings(home=served.home)).ledger()
+    then = Steps(ledger).gates(CODE, detail=False, block=block)  # the past stays the past
+    assert then.block_number == block and then.to_json()["state"] == "RESERVE"
     with served.client() as c:
         changed = c.get(f"/v1/projects/{CODE}", headers={"If-None-Match": before["etag"]})
         assert changed.status_code == 200 and changed.json() == after["body"]
