@@ -303,7 +303,8 @@ def valid_documents(draw: st.DrawFn) -> dict[str, Any]:
                                 else st.one_of(st.just(_ABSENT), st.none())),
         "resources": [draw(_resource(i + 1, text, long)) for i in range(count)],
     }
-    return _drop_absent(doc)
+    out: dict[str, Any] = _drop_absent(doc)
+    return out
 
 
 @settings(max_examples=150, deadline=None)
@@ -371,7 +372,7 @@ def test_any_duplicated_member_is_caught_minified_or_not(doc: dict[str, Any],
             load_catalog(text.replace(sentinel, member, 1).encode())
 
 
-def _at(doc: Any, path: tuple) -> Any:
+def _at(doc: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
         doc = doc[part]
     return doc
