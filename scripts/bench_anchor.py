@@ -5,12 +5,18 @@ codes renumbered, a salt per catalog so every digest differs), kind ``declared``
 project. One run of each figure:
 
 - ``anchor_catalogs_per_s``: :class:`chain_client.pipeline.AnchorPipeline` on ``ANCHOR_N`` files —
-  validate, canonicalise, digest, tree in 2 processes; one SM2 signature per batch root (each
-  catalog's inclusion proof in it kept in the journal); ``anchorBatch`` of ``BATCH`` catalogs,
-  all transactions of a wave sent in one JSON-RPC batch; receipts polled in batches. Wall clock.
+  validate, canonicalise, digest, tree in 2 processes, overlapped with sending; one SM2 signature
+  per batch root (each catalog's inclusion proof in it kept in the journal); ``anchorBatch`` of
+  ``BATCH`` catalogs (300: of 100, 300 and 500 measured side by side, the least CPU per catalog),
+  the transactions of a wave in flights that fit a block, each one JSON-RPC batch; receipts
+  polled in batches; every anchor re-checked at the end. Wall clock, preparation included.
 - ``anchor_naive_catalogs_per_s``: the loop one would write first, on ``NAIVE_N`` catalogs:
   ``load_catalog``, SM2-sign the digest, ``Ledger.anchor`` (estimate, send, wait), one by one.
 - ``gas_per_catalog_single`` / ``gas_per_catalog_batched``: gasUsed of those transactions.
+- ``anchor_cpu_ms_per_catalog`` (workers / main / node), ``anchor_stage_ms_per_catalog`` (wall
+  of this process per stage) and ``anchor_cpu_bound_catalogs_per_s`` (cores ÷ CPU per catalog:
+  the most this work could give if the machine did nothing else — derived, not measured); the
+  same ``audit_*`` figures for the audit. CPU figures hold under load, wall clock figures do not.
 - ``audit_catalogs_per_s``: :func:`chain_client.pipeline.audit_anchors` over the pipelined run —
   ``isAnchored`` per catalog (JSON-RPC batch), digest and root recomputed from the file (2
   processes), inclusion proof in the batch root, the batch's SM2 signature (once per batch).
@@ -51,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ANCHOR_N = int(os.environ.get("MULU_BENCH_ANCHOR_N", "1000"))
 NAIVE_N = int(os.environ.get("MULU_BENCH_NAIVE_N", "60"))
 RUNS = int(os.environ.get("MULU_BENCH_RUNS", "3"))
-BATCH = int(os.environ.get("MULU_BENCH_BATCH", "100"))
+BATCH = int(os.environ.get("MULU_BENCH_BATCH", "300"))
 VERSIONS = 10
 PNG = ROOT / "bench" / "scaling.png"
 _BASE = json.loads((ROOT / "examples" / "acceptance.json").read_text(encoding="utf-8"))["resources"]
@@ -108,16 +114,37 @@ class _Bench:
                 paths.append(p)
         return paths[:n]
 
-    def pipelined(self, tag: str, n: int) -> tuple[float, float, Journal, list[Path]]:
+    def node_cpu(self) -> float:
+        """CPU seconds anvil has used so far (user + system)."""
+        info = self.node.info()
+        assert info is not None
+        fields = Path(f"/proc/{info.pid}/stat").read_text().split(") ", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far: this process, its (reaped) worker processes, the node."""
+        t = os.times()
+        return {"main": t.user + t.system, "workers": t.children_user + t.children_system,
+                "node": self.node_cpu()}
+
+    def pipelined(self, tag: str, n: int) -> tuple[float, float, Journal, dict[str, Any]]:
         paths = self.files(self.home / f"cats-{tag}", n)
         journal = Journal(self.home / f"journal-{tag}.sqlite")
         pipeline = AnchorPipeline(self.ledger, self.unit, journal, batch_size=BATCH, sm2_key=self.sm2)
+        cpu = self.cpu()
         started = time.perf_counter()
         report = pipeline.run(paths)
         seconds = time.perf_counter() - started
+        used = {k: v - cpu[k] for k, v in self.cpu().items()}
         if len(report.anchored) != len(paths) or report.refused:
             raise AssertionError(f"pipeline anchored {len(report.anchored)}/{len(paths)}: {report.to_json()}")
-        return len(paths) / seconds, report.gas_used / len(report.anchored), journal, paths
+        detail = {
+            "seconds": seconds,
+            "cpu_ms_per_catalog": {k: v / n * 1000 for k, v in used.items()},
+            "stage_ms_per_catalog": {k: v / n * 1000 for k, v in report.stages.items()},
+            "transactions": report.transactions,
+        }
+        return len(paths) / seconds, report.gas_used / len(report.anchored), journal, detail
 
     def naive(self, tag: str, n: int) -> tuple[float, float]:
         paths = self.files(self.home / f"naive-{tag}", n, unit="unit2")  # its own nonces
@@ -132,11 +159,13 @@ class _Bench:
             gas.append(result.gas_used)
         return len(paths) / (time.perf_counter() - started), statistics.median(gas)
 
-    def audit(self, journal: Journal) -> float:
+    def audit(self, journal: Journal) -> tuple[float, dict[str, float]]:
+        cpu = self.cpu()
         report = audit_anchors(self.ledger, journal, require_signature=True)
+        used = {k: (v - cpu[k]) / report.checked * 1000 for k, v in self.cpu().items()}
         if not report.ok:
             raise AssertionError(f"audit failed: {report.failures[:3]}")
-        return report.checked / report.seconds
+        return report.checked / report.seconds, used
 
 
 def _prepare_ms(resources: int) -> float:
@@ -185,17 +214,20 @@ def run() -> dict[str, Any]:
         try:
             bench.pipelined("warmup", 100)
             piped, piped_gas, audits, naive, naive_gas = [], [], [], [], []
-            journals = []
+            journals, details, audit_cpu = [], [], []
             for k in range(RUNS):
-                rate, gas, journal, _ = bench.pipelined(f"p{k}", ANCHOR_N)
+                rate, gas, journal, detail = bench.pipelined(f"p{k}", ANCHOR_N)
                 piped.append(rate)
                 piped_gas.append(gas)
                 journals.append(journal)
+                details.append(detail)
                 nrate, ngas = bench.naive(f"n{k}", NAIVE_N)
                 naive.append(nrate)
                 naive_gas.append(ngas)
             for journal in journals:
-                audits.append(bench.audit(journal))
+                rate, cpu = bench.audit(journal)
+                audits.append(rate)
+                audit_cpu.append(cpu)
             by_count = {}
             for count in (100, 300, ANCHOR_N, 3 * ANCHOR_N):
                 rate, *_ = bench.pipelined(f"c{count}", count)
@@ -209,6 +241,13 @@ def run() -> dict[str, Any]:
     }
     _plot(scaling)
     anchor = statistics.median(piped)
+
+    def medians(dicts: list[dict[str, float]]) -> dict[str, float]:
+        return {k: round(statistics.median(d.get(k, 0.0) for d in dicts), 3) for k in dicts[0]}
+
+    cpu = medians([d["cpu_ms_per_catalog"] for d in details])
+    audit_cpu_ms = medians(audit_cpu)
+    cores = os.cpu_count() or 1
     return {
         "anchor_catalogs_per_s": round(anchor, 1),
         "anchor_naive_catalogs_per_s": round(statistics.median(naive), 1),
@@ -217,6 +256,15 @@ def run() -> dict[str, Any]:
         "gas_per_catalog_batched": round(statistics.median(piped_gas)),
         "audit_catalogs_per_s": round(statistics.median(audits), 1),
         "anchor_batch_size": BATCH,
+        # where the time goes (medians of the runs): CPU per catalog of the worker processes
+        # (preparation), this process (the pipeline) and the node; wall time of this process's
+        # stages per catalog; and the ceiling that CPU allows on this machine's cores if every
+        # core did nothing else (a derived figure, not a measurement of throughput)
+        "anchor_cpu_ms_per_catalog": cpu,
+        "anchor_stage_ms_per_catalog": medians([d["stage_ms_per_catalog"] for d in details]),
+        "anchor_cpu_bound_catalogs_per_s": round(cores * 1000 / sum(cpu.values()), 1),
+        "audit_cpu_ms_per_catalog": audit_cpu_ms,
+        "audit_cpu_bound_catalogs_per_s": round(cores * 1000 / sum(audit_cpu_ms.values()), 1),
         "anchor_scaling": scaling,
         "cpu_count": os.cpu_count(),
     }
