@@ -138,6 +138,7 @@ class _Audit:
         self.checked = {"order": 0, "role": 0, "time": 0, "anchor": 0, "document": 0}
         self._ts: dict[int, int] = {}
         self._member_events: list[LedgerEvent] | None = None
+        self._calendar_events: list[LedgerEvent] | None = None
 
     def find(
         self, check: str, msg: str, ev: LedgerEvent | None = None, *, notice: bool = False
@@ -410,7 +411,7 @@ class _Audit:
             p["terminated"] = t
         elif n == "EvaluationReported":
             due = int(a["rectificationDueAt"])
-            onchain, arrangement = self._rectification_due(t, ev.block_number)
+            onchain, arrangement = self._rectification_due(ev, t)
             rule(
                 due == onchain,
                 f"rectification due {due}, want 60 working days by the calendar on chain = "
@@ -434,23 +435,30 @@ class _Audit:
             )
             p["plan"] = 1
 
-    def _rectification_due(self, t: int, block: int) -> tuple[int, int | None]:
-        """The deadline of a report at ``t`` by the calendar words recorded on chain at
-        ``block``, and by ``chinese_calendar`` when it knows every day counted (else None)."""
+    def _rectification_due(self, ev: LedgerEvent, t: int) -> tuple[int, int | None]:
+        """The deadline of the report ``ev`` (at ``t``) by the calendar words recorded before it
+        (replayed from the ``WorkCalendarSet`` events, so a node without old state answers too),
+        and by ``chinese_calendar`` when it knows every day counted (else None)."""
+        if self._calendar_events is None:
+            self._calendar_events = [
+                e
+                for e in self.ledger.logs(
+                    contracts=["ProjectLibrary"],
+                    topics=[self.ledger.library.events.WorkCalendarSet().topic],
+                )
+                if e.name == "WorkCalendarSet"
+            ]
         words: dict[int, int] = {}
+        for e in self._calendar_events:
+            if (e.block_number, e.log_index) < (ev.block_number, ev.log_index):
+                words[int(e.args["wordIndex"])] = int(e.args["workdays"])
 
         def recorded(day: date) -> bool:
             d = (day - workdays.EPOCH).days
-            w = workdays.word_index(d)
-            if w not in words:
-                words[w] = int(
-                    self.ledger.chain.call(
-                        self.ledger.library.functions.workCalendar(w), block=block
-                    )
-                )
-                if not words[w]:
-                    raise LookupError(day)
-            return bool(words[w] >> (d % workdays.WORD_DAYS) & 1)
+            bits = words.get(workdays.word_index(d), 0)
+            if not bits:
+                raise LookupError(day)
+            return bool(bits >> (d % workdays.WORD_DAYS) & 1)
 
         try:
             onchain = workdays.rectification_due(t, recorded)
