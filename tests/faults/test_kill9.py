@@ -30,7 +30,11 @@ BATCH = int(os.environ.get("MULU_SOAK_BATCH", "3"))
 
 def _world_catalogs(world: FaultWorld, tmp_path: Path) -> list[Path]:
     codes = world.create_projects(max(1, CATALOGS // VERSIONS))
-    return world.write_catalogs(tmp_path / "catalogs", codes, VERSIONS)
+    paths = world.write_catalogs(tmp_path / "catalogs", codes, VERSIONS)
+    # the kill must cost anchors, not the projects: a fast run can reach it within the second
+    # after the projects were created, before the node saved them
+    _wait_for_state_saves(world, 2)
+    return paths
 
 
 def _restart_later(world: FaultWorld, delay: float) -> threading.Thread:
