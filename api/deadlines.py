@@ -8,11 +8,16 @@ years the calendar does not know yet, Monday to Friday are working days.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from chain_client.types import State
-from chain_client.workdays import BEIJING, RECTIFICATION_WORKDAYS, is_workday, rectification_due
+from chain_client.workdays import (
+    BEIJING,
+    is_workday,
+    rectification_due,
+    working_days_after,
+)
 
 from .index import QUARTER, ProjectRow
 
@@ -26,32 +31,10 @@ __all__ = [
 ]
 
 DAY = 86_400
-RECTIFICATION_WORKING_DAYS = RECTIFICATION_WORKDAYS
-
-
-def working_days_after(start: date, n: int) -> date:
-    """The ``n``-th working day after ``start`` (``start`` itself not counted); ``n >= 0``.
-
-    ``working_days_after(d, 0)`` is ``d``. E.g. 60 working days after an evaluation report
-    received on ``start`` (art. 31).
-    """
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    day, left = start, n
-    while left:
-        day += timedelta(days=1)
-        if is_workday(day):
-            left -= 1
-    return day
 
 
 def to_date(ts: int) -> date:
     return datetime.fromtimestamp(ts, tz=BEIJING).date()
-
-
-def _end_of_day(day: date) -> int:
-    """The last second of a Beijing date, as unix seconds."""
-    return int(datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=BEIJING).timestamp())
 
 
 KINDS_ZH = {

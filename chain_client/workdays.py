@@ -13,6 +13,7 @@ back to Monday-Friday and :func:`calendar_word` refuses unless asked for a provi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 import chinese_calendar
@@ -30,8 +31,10 @@ __all__ = [
     "is_workday",
     "known",
     "rectification_due",
+    "to_datetime",
     "word_index",
     "words_covering",
+    "working_days_after",
 ]
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -111,21 +114,31 @@ def words_covering(start: date, end: date) -> list[int]:
     return list(range(first, last + 1))
 
 
-def rectification_due(reported_at: int, workday: object = None) -> int:
+def working_days_after(start: date, n: int, workday: Callable[[date], bool] = is_workday) -> date:
+    """The ``n``-th working day after ``start`` (``start`` itself not counted); ``n >= 0``.
+
+    ``working_days_after(d, 0)`` is ``d``. ``workday`` defaults to :func:`is_workday`.
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    day, left = start, n
+    while left:
+        day += timedelta(days=1)
+        if workday(day):
+            left -= 1
+    return day
+
+
+def rectification_due(reported_at: int, workday: Callable[[date], bool] = is_workday) -> int:
     """The rectification plan's deadline for a report made at ``reported_at`` (unix seconds):
     the last second, Beijing time, of the 60th working day after the report's Beijing day
     (that day itself not counted), as ``ProjectLibrary.rectificationDeadline`` computes it.
 
-    ``workday`` (a ``date -> bool``) defaults to :func:`is_workday`; the audit passes one that
-    reads the words recorded on chain.
+    ``workday`` defaults to :func:`is_workday`; the audit passes one that reads the words
+    recorded on chain.
     """
-    check = is_workday if workday is None else workday
-    day, left = beijing_day(reported_at), RECTIFICATION_WORKDAYS
-    while left:
-        day += 1
-        if check(day_date(day)):  # type: ignore[operator]
-            left -= 1
-    return (day + 1) * DAY - OFFSET - 1
+    last = working_days_after(day_date(beijing_day(reported_at)), RECTIFICATION_WORKDAYS, workday)
+    return ((last - EPOCH).days + 1) * DAY - OFFSET - 1
 
 
 def to_datetime(ts: int) -> datetime:
