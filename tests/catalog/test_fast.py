@@ -33,6 +33,24 @@ def _paths(value: Any, path: tuple = ()) -> list[tuple]:
     return out
 
 
+def _mutate(doc: Any, data: st.DataObject, values: list[Any]) -> Any:
+    """Apply each of ``values`` (a replacement, ``DELETE``, or "新键": an unknown key) at a
+    drawn path of ``doc``, in place; returns ``doc``."""
+    for value in values:
+        paths = [p for p in _paths(doc) if p]
+        path = data.draw(st.sampled_from(paths))
+        target = doc
+        for part in path[:-1]:
+            target = target[part]
+        if value is DELETE:
+            del target[path[-1]]
+        elif value == "新键" and isinstance(target, dict):
+            target["新键"] = 1
+        else:
+            target[path[-1]] = clone(value)
+    return doc
+
+
 def _model_ok(doc: Any) -> bool:
     try:
         CatalogModel.model_validate(doc)
@@ -57,19 +75,7 @@ del BASES[0]["resources"][2]["share_method"]
                 max_size=3))
 def test_fast_validator_agrees_with_model_on_mutations(base: int, data: st.DataObject,
                                                        values: list[Any]) -> None:
-    doc = clone(BASES[base])
-    for value in values:
-        paths = [p for p in _paths(doc) if p]
-        path = data.draw(st.sampled_from(paths))
-        target = doc
-        for part in path[:-1]:
-            target = target[part]
-        if value is DELETE:
-            del target[path[-1]]
-        elif value == "新键" and isinstance(target, dict):
-            target["新键"] = 1
-        else:
-            target[path[-1]] = value
+    doc = _mutate(clone(BASES[base]), data, values)
     assert _fast_ok(doc) == _model_ok(doc)
 
 

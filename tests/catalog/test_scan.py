@@ -17,7 +17,7 @@ from catalog._catalog import Catalog
 from catalog._scan import RESOURCE, scan_canonical
 
 from ._helpers import clone, document, example, resource
-from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _paths
+from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _mutate, _paths
 
 # beyond test_fast's replacements: the edges of what this tier decides by itself
 EDGES = st.sampled_from([
@@ -64,20 +64,6 @@ def _check_scan(doc: Any) -> None:
         assert (leaves is not None) == _model_ok(doc)
 
 
-def _mutate(doc: Any, data: st.DataObject, values: list[Any]) -> Any:
-    for value in values:
-        paths = [p for p in _paths(doc) if p]
-        path = data.draw(st.sampled_from(paths))
-        target = doc
-        for part in path[:-1]:
-            target = target[part]
-        if value is DELETE:
-            del target[path[-1]]
-        elif value == "新键" and isinstance(target, dict):
-            target["新键"] = 1
-        else:
-            target[path[-1]] = clone(value)
-    return doc
 
 
 @settings(max_examples=400, deadline=None)

@@ -96,6 +96,11 @@ def anvil_onchain_world(anvil_url: str) -> World:
 @pytest.fixture(params=["tester", pytest.param("anvil", marks=pytest.mark.anvil)])
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
     """The world on each backend, reverted to its pristine state after the test."""
+    yield from reverting_world(request)
+
+
+def reverting_world(request: pytest.FixtureRequest) -> Iterator[World]:
+    """Yield the ``<param>_world`` fixture's world, reverted to its snapshot afterwards."""
     w: World = request.getfixturevalue(f"{request.param}_world")
     snapshot = w.chain.snapshot()
     try:

@@ -4,9 +4,7 @@ the Solidity verifier through eth_call on a real anvil node, with the gas it use
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,21 +12,13 @@ from web3 import Web3
 
 import sm_crypto
 from chain_client.sm2_onchain import deploy_verifier
+from tests.clirun import mulu
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.anvil
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"MULU_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "mulu.cli.main", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return mulu(home, *args, check=None)
 
 
 def test_on_chain_verify_matches_openssl(anvil_url: str, tmp_path: Path) -> None:

@@ -5,7 +5,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.chain.conftest import World, anvil_onchain_world, anvil_world, tester_world  # noqa: F401
+from tests.chain.conftest import (  # noqa: F401
+    World,
+    anvil_onchain_world,
+    anvil_world,
+    reverting_world,
+    tester_world,
+)
 
 
 @pytest.fixture(
@@ -16,9 +22,4 @@ from tests.chain.conftest import World, anvil_onchain_world, anvil_world, tester
     ]
 )
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
-    w: World = request.getfixturevalue(f"{request.param}_world")
-    snapshot = w.chain.snapshot()
-    try:
-        yield w
-    finally:
-        w.chain.revert_to(snapshot)
+    yield from reverting_world(request)
