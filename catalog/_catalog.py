@@ -17,6 +17,7 @@ from ._jcs import canonicalize_plain
 from ._merkle import SM3_HASHER, Hasher, InclusionProof, MerkleTree
 from ._model import CatalogKind, CatalogModel, _CrossFieldError
 from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited, relative_parts
+from ._raw import raw_canonical
 from ._scan import scan_canonical
 
 __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
@@ -115,6 +116,7 @@ class Catalog:
     ``merkle_root`` the RFC 9162 root (SM3) over the leaves.
     """
 
+    _source: bytes  # the bytes given, when ``document`` is parsed from them on first use
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
@@ -129,6 +131,27 @@ class Catalog:
         self.canonical = canonical
         self.leaves = leaves
         return self
+
+    @classmethod
+    def _raw(cls, source: bytes, canonical: bytes, leaves: list[bytes], head: Any) -> Catalog:
+        """From ``source`` whose :func:`raw_canonical` bytes :func:`scan_canonical` proved valid;
+        ``document`` is parsed from ``source`` when first used."""
+        self = cls.__new__(cls)
+        self._source = source
+        self.canonical = canonical
+        self.leaves = leaves
+        # the scan proved these are an ASCII string, an enum value and a decimal integer
+        self.project_code = bytes(head.project_code)[1:-1].decode("ascii")
+        self.kind = CatalogKind(bytes(head.kind)[1:-1].decode("ascii"))
+        self.version = int(bytes(head.version))
+        return self
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The parsed JSON object exactly as given (member order included)."""
+        document: dict[str, Any] = (_orjson.loads(self._source) if _orjson is not None
+                                    else parse_json(self._source))
+        return document
 
     def __repr__(self) -> str:
         return (f"Catalog({self.project_code} {self.kind.value} v{self.version}, "
@@ -163,15 +186,15 @@ class Catalog:
     def resource_count(self) -> int:
         return len(self.leaves)
 
-    @property
+    @cached_property
     def project_code(self) -> str:
         return str(self.document["project_code"])
 
-    @property
+    @cached_property
     def kind(self) -> CatalogKind:
         return CatalogKind(self.document["kind"])
 
-    @property
+    @cached_property
     def version(self) -> int:
         return int(self.document["version"])
 
@@ -237,16 +260,40 @@ def _fast_catalog(data: bytes, document: dict[str, Any]) -> Catalog | None:
     return cat if _same_members(data, cat.canonical) else None
 
 
+def _raw_catalog(data: bytes) -> Catalog | None:
+    """The catalog of ``data`` when the raw tier (``_raw.py``) and :func:`scan_canonical` can
+    prove it valid; ``None`` sends it to the next tiers."""
+    if b"\\" in data:  # _same_members cannot decide: the exact parser will
+        return None
+    raw = raw_canonical(data)
+    if raw is None:
+        return None
+    canonical, head = raw
+    leaves = scan_canonical(canonical)
+    if leaves is None or not _same_members(data, canonical):
+        return None
+    try:  # msgspec leaves the bytes of a Raw string unchecked
+        canonical.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return Catalog._raw(data, canonical, leaves, head)
+
+
 def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
     """Parse (strictly) and validate catalog bytes.
 
-    Fast path: ``orjson`` parses, :func:`_fast_catalog` validates and proves no key was
-    duplicated. Anything else (an error, an escape, a doubt) goes through the exact path:
+    Fast paths: the raw tier (``_raw.py``) sorts the members without decoding them and
+    :func:`scan_canonical` validates the result; else ``orjson`` parses, :func:`_fast_catalog`
+    validates. Either proves no key was duplicated. Anything else (an error, an escape, a doubt) goes through the exact path:
     :func:`parse_json` (duplicate keys, NaN, UTF-8, depth, surrogates named by JSON path) and
     the model. All paths accept the same documents and give the same bytes.
     """
     if isinstance(data, bytes | bytearray | memoryview) and len(data) > max_bytes:
         raise CatalogTooLarge(len(data), max_bytes)
+    if type(data) is bytes:
+        cat = _raw_catalog(data)
+        if cat is not None:
+            return cat
     if _orjson is not None and isinstance(data, bytes) and not data.startswith(b"\xef\xbb\xbf"):
         try:
             document = _orjson.loads(data)

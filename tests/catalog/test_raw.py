@@ -1,0 +1,184 @@
+"""The raw tier (``catalog._raw`` + ``_raw_catalog``): members sorted without decoding strings.
+
+It must be sound (whatever it accepts, the model accepts, and its bytes are exactly RFC 8785),
+give the same catalog as the exact path, and decline (never wrongly accept) what ``msgspec``
+lets through undecoded: invalid UTF-8, non-canonical numbers, duplicate members, whitespace
+inside values.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalog import CatalogInvalid, CatalogModel, load_catalog
+from catalog._catalog import _raw_catalog
+from catalog._raw import struct_for
+
+from ._helpers import clone, document, example
+from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _mutate
+from .test_scan import EDGES, valid_documents
+
+
+def _shuffled(value: Any, rng: random.Random) -> Any:
+    """The same value with every object's members in a random order."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        rng.shuffle(items)
+        return {k: _shuffled(v, rng) for k, v in items}
+    if isinstance(value, list):
+        return [_shuffled(v, rng) for v in value]
+    return value
+
+
+def _texts(doc: Any, seed: int) -> list[bytes]:
+    rng = random.Random(seed)
+    return [
+        json.dumps(d, ensure_ascii=False, separators=sep).encode()
+        for d in (doc, _shuffled(doc, rng))
+        for sep in ((",", ":"), (", ", ": "))
+    ]
+
+
+def _check(doc: Any, seed: int) -> None:
+    """Soundness of the raw tier on every serialisation of ``doc``; when it accepts, the
+    catalog is the exact path's in every respect."""
+    try:
+        texts = _texts(doc, seed)
+    except ValueError:  # NaN and the like: not JSON
+        return
+    for text in texts:
+        cat = _raw_catalog(text)
+        if cat is None:
+            continue
+        assert _model_ok(doc), text
+        assert cat.canonical == rfc8785.dumps(doc)
+        assert cat.leaves == [rfc8785.dumps(r) for r in doc["resources"]]
+        assert (cat.project_code, cat.kind.value, cat.version) == (
+            doc["project_code"],
+            doc["kind"],
+            doc["version"],
+        )
+        assert cat.document == doc and list(cat.document) == list(json.loads(text))
+
+
+@settings(max_examples=250, deadline=None)
+@given(
+    st.sampled_from(range(len(BASES))),
+    st.data(),
+    st.lists(
+        st.one_of(REPLACEMENTS, EDGES, st.just(DELETE), st.sampled_from(["新键"])),
+        min_size=1,
+        max_size=3,
+    ),
+    st.integers(0, 2**32),
+)
+def test_raw_tier_is_sound_on_mutations(
+    base: int, data: st.DataObject, values: list[Any], seed: int
+) -> None:
+    _check(_mutate(clone(BASES[base]), data, values), seed)
+
+
+@settings(max_examples=150, deadline=None)
+@given(valid_documents(), st.integers(0, 2**32))
+def test_generated_valid_documents_take_the_raw_tier(doc: dict[str, Any], seed: int) -> None:
+    _check(doc, seed)
+    short = all(len(s.encode()) <= 200 for s in _strings(doc))
+    plain = b"\\" not in json.dumps(doc, ensure_ascii=False).encode()
+    for text in _texts(doc, seed):
+        assert (_raw_catalog(text) is not None) == (short and plain), text
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@pytest.mark.parametrize("name", ["declared.json", "acceptance.json"])
+def test_examples_take_the_raw_tier(name: str) -> None:
+    doc = example(name)
+    for text in _texts(doc, 1):
+        cat = _raw_catalog(text)
+        assert cat is not None
+        assert cat.canonical == rfc8785.dumps(doc)
+
+
+def test_structs_follow_the_model() -> None:
+    """One struct field per model field, under its JSON name, in RFC 8785 order."""
+    fields = struct_for(CatalogModel).__struct_fields__
+    names = [f.alias or n for n, f in CatalogModel.model_fields.items()]
+    assert list(fields) == sorted(names)
+
+
+# --- what msgspec leaves undecoded: each is declined here and refused by the exact path -------
+
+BASE = json.dumps(document(2), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        ("企业".encode(), b"\xff\xfe", "UTF-8"),  # not UTF-8
+        ("企业".encode(), "企".encode()[:2], "UTF-8"),  # a truncated sequence
+        ("企业".encode(), b"\xed\xa0\x80", "UTF-8"),  # a surrogate, UTF-8-encoded
+        ("企业".encode(), b"\xc0\xaf", "UTF-8"),  # overlong
+        (b'"version":1', b'"version":1.0', "version"),
+        (b'"version":1', b'"version":1e0', "version"),
+        (b'"length":18', b'"length":-0', "length"),
+        (b'"length":18', b'"length":18.0', "length"),
+        (b'"version":1', b'"version":{"a":1}', "version"),
+        (b'"version":1', b'"version":"1"', "version"),
+        (b'"length":18', b'"length":true', "length"),
+    ],
+)
+def test_undecoded_values_are_checked(old: bytes, new: bytes, match: str) -> None:
+    bad = BASE.replace(old, new, 1)
+    assert bad != BASE
+    assert _raw_catalog(bad) is None
+    with pytest.raises(CatalogInvalid, match=match):
+        load_catalog(bad)
+
+
+def test_whitespace_inside_a_raw_value_is_declined_but_the_document_is_valid() -> None:
+    doc = document(2)
+    doc["resources"][0]["related_codes"] = ["101001/000002"]
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    assert _raw_catalog(text) is not None
+    spaced = text.replace(
+        b'"related_codes":["101001/000002"]', b'"related_codes":[ "101001/000002" ]'
+    )
+    # list items are parsed, so the spaces around them vanish; the tier still accepts
+    assert _raw_catalog(spaced) is not None
+    assert load_catalog(spaced).canonical == rfc8785.dumps(doc)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b'"kind":"declared"', b'"kind":"declared","kind":"declared"'),
+        (b'"code":"101001"', b'"code":"101001","code":"101001"'),
+        (b'"length":18', b'"length":18,"length":18'),
+    ],
+)
+def test_duplicate_members_are_declined(old: bytes, new: bytes) -> None:
+    bad = BASE.replace(old, new, 1)
+    assert _raw_catalog(bad) is None
+    with pytest.raises(CatalogInvalid, match="duplicate key"):
+        load_catalog(bad)
+
+
+@pytest.mark.parametrize("depth", [40, 1_000, 200_000])
+def test_deep_nesting_in_a_value_is_declined_then_named(depth: int) -> None:
+    bad = BASE.replace(b'"version":1', b'"version":' + b"[" * depth + b"]" * depth, 1)
+    assert _raw_catalog(bad) is None
+    with pytest.raises(CatalogInvalid, match="nested too deeply"):
+        load_catalog(bad, max_bytes=len(bad))
