@@ -18,11 +18,14 @@ from ._merkle import SM3_HASHER, Hasher, InclusionProof, MerkleTree
 from ._model import CatalogKind, CatalogModel, _CrossFieldError
 from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited, relative_parts
 from ._raw import raw_canonical
-from ._scan import scan_canonical
+from ._scan import scan_canonical, scanned_head
 
 __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
 
 _RESOURCES_SLOT = b'"resources":[]'
+_NO_RESOURCES = _RESOURCES_SLOT
+_FIRST_RESOURCE = b'"resources":[{"classification":{"catalogue":"'
+_CONTROLS = [bytes([c]) for c in range(0x20)]  # one memchr each: faster than a regex
 
 try:
     import orjson as _orjson
@@ -133,17 +136,16 @@ class Catalog:
         return self
 
     @classmethod
-    def _raw(cls, source: bytes, canonical: bytes, leaves: list[bytes], head: Any) -> Catalog:
-        """From ``source`` whose :func:`raw_canonical` bytes :func:`scan_canonical` proved valid;
-        ``document`` is parsed from ``source`` when first used."""
+    def _raw(cls, source: bytes, canonical: bytes, leaves: list[bytes]) -> Catalog:
+        """From ``source`` whose canonical bytes :func:`scan_canonical` proved valid (``source``
+        itself, or what :func:`raw_canonical` made of it); ``document`` is parsed from
+        ``source`` when first used."""
         self = cls.__new__(cls)
         self._source = source
         self.canonical = canonical
         self.leaves = leaves
-        # the scan proved these are an ASCII string, an enum value and a decimal integer
-        self.project_code = bytes(head.project_code)[1:-1].decode("ascii")
-        self.kind = CatalogKind(bytes(head.kind)[1:-1].decode("ascii"))
-        self.version = int(bytes(head.version))
+        project_code, kind, self.version = scanned_head(canonical)
+        self.project_code, self.kind = project_code, CatalogKind(kind)
         return self
 
     @cached_property
@@ -261,22 +263,35 @@ def _fast_catalog(data: bytes, document: dict[str, Any]) -> Catalog | None:
 
 
 def _raw_catalog(data: bytes) -> Catalog | None:
-    """The catalog of ``data`` when the raw tier (``_raw.py``) and :func:`scan_canonical` can
-    prove it valid; ``None`` sends it to the next tiers."""
+    """The catalog of ``data`` when :func:`scan_canonical` can prove valid either ``data``
+    itself (already canonical: a stored document, say) or the raw tier's sorting of it
+    (``_raw.py``); ``None`` sends it to the next tiers.
+
+    Canonical bytes hold no duplicate member (the scan fixes every object's member sequence),
+    but neither the scan nor ``msgspec`` checks the UTF-8 of a string it does not decode, and
+    the scan does not look for raw control characters in strings (JSON forbids them; ``msgspec``
+    refuses them).
+    """
     if b"\\" in data:  # _same_members cannot decide: the exact parser will
         return None
-    raw = raw_canonical(data)
-    if raw is None:
-        return None
-    canonical, head = raw
-    leaves = scan_canonical(canonical)
-    if leaves is None or not _same_members(data, canonical):
-        return None
-    try:  # msgspec leaves the bytes of a Raw string unchecked
+    leaves = None
+    canonical = data
+    if (data.startswith(b'{"') and (_FIRST_RESOURCE in data or _NO_RESOURCES in data)
+            and not any(map(data.__contains__, _CONTROLS))):
+        leaves = scan_canonical(data)  # a document that looks canonical
+    if leaves is None:
+        raw = raw_canonical(data)
+        if raw is None:
+            return None
+        canonical = raw[0]
+        leaves = scan_canonical(canonical)
+        if leaves is None or not _same_members(data, canonical):
+            return None
+    try:
         canonical.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return Catalog._raw(data, canonical, leaves, head)
+    return Catalog._raw(data, canonical, leaves)
 
 
 def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:

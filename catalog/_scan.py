@@ -47,7 +47,7 @@ from ._model import (
     UpdateCycle,
 )
 
-__all__ = ["HEAD", "RESOURCE", "TAIL", "scan_canonical"]
+__all__ = ["HEAD", "RESOURCE", "TAIL", "scan_canonical", "scanned_head"]
 
 
 def _inner(pattern: str) -> bytes:
@@ -132,7 +132,7 @@ RESOURCE = re.compile(
 HEAD = re.compile(
     rb'\{(?:"declared_digest":(?:null|"(?P<digest>' + _inner(DIGEST_PATTERN) + rb')"),)?'
     + rb'"kind":"(?P<kind>' + b"|".join(k.value.encode() for k in CatalogKind) + b')"'
-    + rb',"project_code":"' + _inner(PROJECT_CODE_PATTERN) + b'"'  # at most 23 < 32 characters
+    + rb',"project_code":"(?P<project>' + _inner(PROJECT_CODE_PATTERN) + b')"'  # ≤ 23 < 32 chars
     + _opt(b"project_name", NULL_TEXT)
     + rb',"resources":\['
 )
@@ -189,3 +189,15 @@ def scan_canonical(canonical: bytes) -> list[bytes] | None:
     if TAIL.fullmatch(canonical, end) is None:
         return None
     return leaves
+
+
+def scanned_head(canonical: bytes) -> tuple[str, str, int]:
+    """``(project_code, kind, version)`` of canonical bytes that :func:`scan_canonical` accepted.
+
+    The version is the integer after the last ``"version":``: the text of a member name, which
+    no string can hold (a string holds no ``"``, there being no escape), so it is :data:`TAIL`'s.
+    """
+    head = HEAD.match(canonical)
+    assert head is not None, "scanned_head needs bytes scan_canonical accepted"
+    version = canonical[canonical.rindex(b'"version":') + 10 : -1]
+    return head["project"].decode("ascii"), head["kind"].decode("ascii"), int(version)

@@ -1,4 +1,5 @@
-"""The raw tier (``catalog._raw`` + ``_raw_catalog``): members sorted without decoding strings.
+"""The raw tier (``catalog._raw`` + ``_raw_catalog``): members sorted without decoding strings,
+or none to sort when the input is already canonical.
 
 It must be sound (whatever it accepts, the model accepts, and its bytes are exactly RFC 8785),
 give the same catalog as the exact path, and decline (never wrongly accept) what ``msgspec``
@@ -38,12 +39,18 @@ def _shuffled(value: Any, rng: random.Random) -> Any:
 
 
 def _texts(doc: Any, seed: int) -> list[bytes]:
+    """Minified and spaced, members as given and shuffled, and canonical when it can be."""
     rng = random.Random(seed)
-    return [
+    texts = [
         json.dumps(d, ensure_ascii=False, separators=sep).encode()
         for d in (doc, _shuffled(doc, rng))
         for sep in ((",", ":"), (", ", ": "))
     ]
+    try:
+        texts.append(rfc8785.dumps(doc))
+    except rfc8785.CanonicalizationError:  # e.g. an integer beyond 2**53
+        pass
+    return texts
 
 
 def _check(doc: Any, seed: int) -> None:
@@ -182,3 +189,31 @@ def test_deep_nesting_in_a_value_is_declined_then_named(depth: int) -> None:
     assert _raw_catalog(bad) is None
     with pytest.raises(CatalogInvalid, match="nested too deeply"):
         load_catalog(bad, max_bytes=len(bad))
+
+
+CANONICAL = rfc8785.dumps(document(2))
+
+
+def test_canonical_input_is_taken_as_is() -> None:
+    cat = _raw_catalog(CANONICAL)
+    assert cat is not None and cat.canonical is CANONICAL
+    assert (cat.project_code, cat.kind.value, cat.version) == ("BJ-2026-0001", "declared", 1)
+    assert cat.document == document(2)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        ("企业".encode(), b"\xff", "UTF-8"),
+        ("企业".encode(), b"\xed\xa0\x80", "UTF-8"),
+        ("企业".encode(), b"\x01", "control character"),
+        ("企业".encode(), b"\x1f", "control character"),
+        (b'"version":1}', b'"version":1.0}', "version"),
+    ],
+)
+def test_canonical_looking_input_is_still_checked(old: bytes, new: bytes, match: str) -> None:
+    bad = CANONICAL.replace(old, new, 1)
+    assert bad != CANONICAL
+    assert _raw_catalog(bad) is None
+    with pytest.raises(CatalogInvalid, match=match):
+        load_catalog(bad)
