@@ -88,6 +88,6 @@ def raw_canonical(data: bytes) -> tuple[bytes, Any] | None:
         head = _decode(data)
     except msgspec.DecodeError:  # also msgspec.ValidationError: a missing or unknown field
         return None
-    except RecursionError:  # deep nesting where a value should be: the exact parser names it
+    except (RecursionError, UnicodeDecodeError):  # deep nesting in a value; a key not UTF-8
         return None
     return _encode(head), head
