@@ -20,6 +20,7 @@ from web3.types import TxReceipt
 
 from mulu.errors import InvalidInput
 
+from .anchors import AnchorHistory, classify
 from .chain import Chain
 from .deploy import Deployment
 from .errors import error_class
@@ -413,6 +414,36 @@ class Ledger:
             resource_count,
         )
 
+    def restate_anchors(
+        self,
+        signer: LocalAccount,
+        items: Sequence[tuple[str, CatalogKind | str, int, bytes, bytes, int]],
+    ) -> TxResult:
+        """Announce again anchors that storage holds but the event history lacks (the project's
+        unit; one ``CatalogAnchorRestated`` per item, no state change). Each item is (code, kind,
+        version, digest, merkle_root, resource_count) and must equal the stored commitment
+        (``CatalogNotAnchored``, ``CatalogVersionConflict``)."""
+        return self._send(
+            signer,
+            self.catalogs,
+            "restateAnchors",
+            [(encode_code(c), int(CatalogKind.parse(k)), v, d, r, n) for c, k, v, d, r, n in items],
+        )
+
+    def anchor_history(self, code: str | None = None) -> AnchorHistory:
+        """The anchor events (of ``code``, or of every project) judged by
+        :func:`chain_client.anchors.classify`: one record per version, and the duplicates,
+        conflicts and redundant restatements beside them."""
+        topics = None if code is None else [None, "0x" + encode_code(code).hex()]
+        return classify(self.logs(contracts=["CatalogLedger"], topics=topics))
+
+    def anchor_record(self, code: str, kind: CatalogKind | str, version: int) -> LedgerEvent | None:
+        """The event that records version ``version`` of the ``kind`` catalog of ``code``
+        (``CatalogAnchored``, or ``CatalogAnchorRestated`` when that is in no block), or None."""
+        return self.anchor_history(code).record(
+            encode_code(code), int(CatalogKind.parse(kind)), version
+        )
+
     def latest_catalog(
         self, code: str, kind: CatalogKind | str, *, block: int | str = "latest"
     ) -> dict[str, Any]:
@@ -449,11 +480,8 @@ class Ledger:
         )
 
     def anchors(self, code: str) -> list[LedgerEvent]:
-        """The project's ``CatalogAnchored`` events, oldest first."""
-        return [
-            e
-            for e in self.logs(
-                contracts=["CatalogLedger"], topics=[None, "0x" + encode_code(code).hex()]
-            )
-            if e.name == "CatalogAnchored"
-        ]
+        """The project's anchor records, one per (kind, version) — its ``CatalogAnchored``
+        event, or the ``CatalogAnchorRestated`` one where that is in no block — declared first,
+        each kind by version (so the last of a kind is its latest)."""
+        records = self.anchor_history(code).records
+        return [records[k] for k in sorted(records, key=lambda k: (k[1], k[2]))]

@@ -122,6 +122,40 @@ contract CatalogLedger is ICatalogLedger {
     }
 
     /**
+     * @dev Announces again anchors that storage holds, changing nothing: for each item, the
+     * version is anchored with exactly this (digest, root, count), and {CatalogAnchorRestated}
+     * repeats its data. For a node that kept an anchor's storage but lost the block (and so the
+     * {CatalogAnchored} event) that wrote it, so the event history records every anchor again. The
+     * contract cannot see past events: the client restates only versions it found without a record.
+     *
+     * Requirements:
+     * - `items` non-empty ({CatalogEmptyBatch});
+     * - per item, the checks of {anchor} on the content ({CatalogZeroDigest},
+     *   {CatalogZeroMerkleRoot}, {CatalogNoResources}) and the sender (`ProjectUnauthorized`,
+     *   `ProjectUnknown`, `ProjectNotUnit`);
+     * - the version is anchored ({CatalogNotAnchored}) with this commitment
+     *   ({CatalogVersionConflict}: `anchored` is the stored one, `submitted` this item's).
+     * No state requirement: the version met its kind's state rule when it was anchored.
+     *
+     * Emits one {CatalogAnchorRestated} per item.
+     */
+    function restateAnchors(AnchorInput[] calldata items) external {
+        if (items.length == 0) revert CatalogEmptyBatch();
+        for (uint256 i = 0; i < items.length; ++i) {
+            AnchorInput calldata it = items[i];
+            _checkContent(it.digest, it.merkleRoot, it.resourceCount);
+            _checkUnit(it.code);
+            bytes32 anchored = _commitments[it.code][it.kind][it.version];
+            if (anchored == bytes32(0)) revert CatalogNotAnchored(it.code, it.kind, it.version);
+            bytes32 commitment = commitmentOf(it.digest, it.merkleRoot, it.resourceCount);
+            if (anchored != commitment) {
+                revert CatalogVersionConflict(it.code, it.kind, it.version, anchored, commitment);
+            }
+            emit CatalogAnchorRestated(it.code, it.kind, it.version, it.digest, it.merkleRoot, it.resourceCount, msg.sender);
+        }
+    }
+
+    /**
      * @dev The library pushes a project's unit (at creation) and state (on every change).
      *
      * Requirements: the caller is the project library ({CatalogOnlyLibrary}).

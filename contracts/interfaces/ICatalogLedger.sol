@@ -40,6 +40,22 @@ interface ICatalogLedger is IMembershipObserver {
         address submitter
     );
 
+    /// @dev Version `version` of the `kind` catalog of `code`, anchored earlier with exactly these
+    /// digest, root and count, is announced again by `submitter` (the project's unit), changing
+    /// nothing: the record of an anchor whose {CatalogAnchored} is in no block the node serves (a
+    /// node restored from a state dump that kept the anchoring transaction's storage but not its
+    /// block). Readers take it as the version's anchor record only when no {CatalogAnchored} exists
+    /// for that version; beside one it is a redundant repeat, never a second anchor.
+    event CatalogAnchorRestated(
+        bytes32 indexed code,
+        CatalogKind indexed kind,
+        uint32 version,
+        bytes32 indexed digest,
+        bytes32 merkleRoot,
+        uint32 resourceCount,
+        address submitter
+    );
+
     /// @dev The step confirmations were wired (once, at deploy).
     event ConfirmationsSet(address indexed confirmations, address indexed actor);
 
@@ -58,6 +74,9 @@ interface ICatalogLedger is IMembershipObserver {
     /// @dev Version `version` is already anchored with commitment `anchored`; `submitted` differs.
     /// Anchors are append-only: a version is never overwritten.
     error CatalogVersionConflict(bytes32 code, CatalogKind kind, uint32 version, bytes32 anchored, bytes32 submitted);
+
+    /// @dev Version `version` of the `kind` catalog of `code` is not anchored: there is nothing to restate.
+    error CatalogNotAnchored(bytes32 code, CatalogKind kind, uint32 version);
 
     /// @dev A `kind` catalog of `code` cannot be anchored in state `state` (declared: RESERVE or
     /// UNDER_REVIEW; acceptance: UNDER_CONSTRUCTION).
@@ -106,6 +125,8 @@ interface ICatalogLedger is IMembershipObserver {
     ) external returns (bool created);
 
     function anchorBatch(AnchorInput[] calldata items) external returns (uint256 created);
+
+    function restateAnchors(AnchorInput[] calldata items) external;
 
     function syncProject(bytes32 code, address unit, IProjectLibrary.State state) external;
 

@@ -6,7 +6,7 @@ import pytest
 
 import sm_crypto
 from chain_client import errors
-from chain_client.types import CatalogKind, ProposalKind, Role, State
+from chain_client.types import CatalogKind, ProposalKind, Role, State, encode_code
 
 from .conftest import World
 from .flows import advance, digest
@@ -205,3 +205,109 @@ def test_anchor_gas_within_target(world: World) -> None:
     print(f"\nanchor gas: first {first.gas_used:,}, next version {second.gas_used:,}")
     assert second.gas_used <= 60_000, "issue target: ≤ 60k gas per anchor"
     assert world.ledger.state(code) is State.RESERVE
+
+
+# -- restating an anchor whose event is in no block ---------------------------------------------
+
+
+def _restate(world: World, signer: str, *items):
+    account = world.outsider if signer == "outsider" else world[signer]
+    return world.ledger.restate_anchors(account, list(items))
+
+
+def test_restate_repeats_an_anchor_without_changing_anything(world: World) -> None:
+    code = advance(world, "create")
+    d1, r1, d2, r2 = digest(), digest(), digest(), digest()
+    world.ledger.anchor(world["unit1"], code, "declared", 1, d1, r1, 12)
+    world.ledger.anchor(world["unit1"], code, "declared", 2, d2, r2, 13)
+    head = world.ledger.latest_catalog(code, "declared")
+    result = _restate(
+        world, "unit1", (code, "declared", 1, d1, r1, 12), (code, "declared", 2, d2, r2, 13)
+    )
+    restated = [e for e in result.events if e.name == "CatalogAnchorRestated"]
+    assert [
+        (e.args["version"], e.args["digest"], e.args["merkleRoot"], e.args["resourceCount"])
+        for e in restated
+    ] == [(1, d1, r1, 12), (2, d2, r2, 13)]
+    assert {e.args["submitter"] for e in restated} == {world["unit1"].address}
+    assert len(result.events) == 2  # nothing else: no CatalogAnchored, no state change
+    assert world.ledger.latest_catalog(code, "declared") == head
+    assert world.ledger.is_anchored(code, "declared", 1, d1, r1, 12)
+    # beside its CatalogAnchored a restatement is a redundant repeat, never the record
+    history = world.ledger.anchor_history(code)
+    assert [e.name for e in world.ledger.anchors(code)] == ["CatalogAnchored"] * 2
+    assert len(history.redundant) == 2 and not history.duplicates and not history.conflicts
+
+
+def test_restate_needs_no_anchoring_state(world: World) -> None:
+    """The version met its kind's state rule when anchored: a declared catalog is restated
+    after funding, when a new declared version would be refused."""
+    code = advance(world, "fund")
+    (anchored,) = world.ledger.anchors(code)
+    a = anchored.args
+    with pytest.raises(errors.CatalogKindNotAllowed):
+        world.ledger.anchor(world["unit1"], code, "declared", 2, digest(), digest(), 3)
+    result = _restate(
+        world,
+        "unit1",
+        (code, "declared", 1, a["digest"], a["merkleRoot"], a["resourceCount"]),
+    )
+    assert result.event("CatalogAnchorRestated").args["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("signer", "error"),
+    [
+        ("outsider", errors.ProjectUnauthorized),  # no member
+        ("eitb", errors.ProjectUnauthorized),  # a member, not a UNIT
+        ("unit2", errors.ProjectNotUnit),  # a UNIT, not this project's
+    ],
+)
+def test_restate_only_by_the_projects_unit(world: World, signer: str, error: type) -> None:
+    code = advance(world, "create")
+    d, r = digest(), digest()
+    world.ledger.anchor(world["unit1"], code, "declared", 1, d, r, 4)
+    with pytest.raises(error) as info:
+        _restate(world, signer, (code, "declared", 1, d, r, 4))
+    account = world.outsider if signer == "outsider" else world[signer]
+    assert info.value.args_dict["account"] == account.address
+
+
+def test_restate_refuses_what_storage_does_not_hold(world: World) -> None:
+    code = advance(world, "create")
+    d, r = digest(), digest()
+    world.ledger.anchor(world["unit1"], code, "declared", 1, d, r, 4)
+    raw = encode_code(code)
+    with pytest.raises(errors.CatalogNotAnchored) as missing:
+        _restate(world, "unit1", (code, "declared", 2, digest(), digest(), 4))
+    assert (missing.value.code, missing.value.kind, missing.value.version) == (
+        raw,
+        CatalogKind.DECLARED,
+        2,
+    )
+    with pytest.raises(errors.CatalogNotAnchored):
+        _restate(world, "unit1", (code, "acceptance", 1, d, r, 4))
+    with pytest.raises(errors.CatalogNotAnchored):
+        _restate(world, "unit1", (code, "declared", 0, d, r, 4))
+    other = digest()
+    with pytest.raises(errors.CatalogVersionConflict) as conflict:
+        _restate(world, "unit1", (code, "declared", 1, other, r, 4))
+    stored = world.ledger.view("CatalogLedger", "anchorCommitment", raw, 0, 1)
+    assert conflict.value.anchored == stored
+    assert conflict.value.submitted == world.ledger.view(
+        "CatalogLedger", "commitmentOf", other, r, 4
+    )
+    with pytest.raises(errors.CatalogVersionConflict):
+        _restate(world, "unit1", (code, "declared", 1, d, r, 5))  # another count
+    with pytest.raises(errors.ProjectUnknown):
+        _restate(world, "unit1", ("BJ-NONE", "declared", 1, d, r, 4))
+    with pytest.raises(errors.CatalogZeroDigest):
+        _restate(world, "unit1", (code, "declared", 1, b"\0" * 32, r, 4))
+    with pytest.raises(errors.CatalogEmptyBatch):
+        _restate(world, "unit1")
+    # atomic: one refused item reverts the restatement of the good one before it
+    block = world.chain.block_number()
+    with pytest.raises(errors.CatalogNotAnchored):
+        _restate(world, "unit1", (code, "declared", 1, d, r, 4), (code, "declared", 2, d, r, 4))
+    assert world.chain.block_number() == block
+    assert not world.ledger.anchor_history(code).redundant
