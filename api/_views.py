@@ -32,6 +32,7 @@ def anchor_public(row: AnchorRow, store: DocumentStore) -> AnchorPublic:
         tx_hash=row.tx_hash,
         timestamp=row.timestamp,
         stored=store.find(bytes.fromhex(row.digest)) is not None,
+        restated=bool(row.restated),
     )
 
 

@@ -13,6 +13,10 @@ Checks, in the order of the project's events (the chain's ``history``):
 * **anchors**: every anchor's document is present in the documents directory and gives the
   anchored digest, Merkle root and resource count, and ``isAnchored`` holds on chain; other
   referenced documents (opinions, reports, evidence), when present, hash to their digest.
+  Anchors are read as :mod:`chain_client.anchors` defines them: one record per version (its
+  ``CatalogAnchored``, or a ``CatalogAnchorRestated`` where that is in no block: a notice); a
+  second ``CatalogAnchored`` or any anchor event that disagrees with the record is a finding, a
+  restatement beside the record a notice.
 * every 确权 signature, under the unit's SM2 key valid at the confirming block, and every
   acceptance against the five-step gate at the block before it.
 
@@ -30,6 +34,7 @@ from typing import Any
 import catalog
 import sm_crypto
 from chain_client import workdays
+from chain_client.anchors import ANCHORED, RESTATED, classify
 from chain_client.ledger import Ledger, LedgerEvent
 from chain_client.steps import Steps
 from chain_client.types import CatalogKind, Role, State, Step
@@ -90,6 +95,7 @@ ROLE_OF: dict[str, Role | str] = {
     "ChangeFiled": UNIT,
     "ChangeApproved": Role.REVIEWER,
     "CatalogAnchored": UNIT,
+    "CatalogAnchorRestated": UNIT,
     "EvaluationReported": Role.REVIEWER,
     "RectificationPlanSubmitted": UNIT,
 }
@@ -197,6 +203,15 @@ class _Audit:
         state, unit = S.NONE, None
         p: dict[str, int] = {}  # replayed times
         anchors = 0
+        judged = classify(events)
+        records = {(e.block_number, e.log_index) for e in judged.records.values()}
+        doubled = {(e.block_number, e.log_index): "duplicate" for e in judged.duplicates}
+        for record, other in judged.conflicts:
+            doubled[(other.block_number, other.log_index)] = (
+                f"conflict: the record (block {record.block_number}) has digest "
+                f"{bytes(record.args['digest']).hex()}"
+            )
+        redundant = {(e.block_number, e.log_index) for e in judged.redundant}
         for ev in events:
             a, t = ev.args, self.ts(ev.block_number)
             # order
@@ -257,9 +272,19 @@ class _Audit:
             # time
             self._time(ev, t, p)
             # documents
-            if ev.name == "CatalogAnchored":
+            position = (ev.block_number, ev.log_index)
+            if position in records:
                 anchors += 1
                 self._anchor(ev)
+            elif position in doubled:
+                self.find("anchor", f"{self._where(ev)}: {doubled[position]}", ev)
+            elif position in redundant:
+                self.find(
+                    "anchor",
+                    f"{self._where(ev)}: restated beside its record (a repeat, not an anchor)",
+                    ev,
+                    notice=True,
+                )
             for key in DOCUMENT_ARGS:
                 if key in a:
                     self._document(ev, a[key])
@@ -303,8 +328,8 @@ class _Audit:
         # resource of the accepted version had all four confirmable steps (上链 is the anchor)
         counts = {
             int(e.args["version"]): int(e.args["resourceCount"])
-            for e in events
-            if e.name == "CatalogAnchored" and int(e.args["kind"]) == CatalogKind.ACCEPTANCE
+            for e in classify(events).records.values()
+            if int(e.args["kind"]) == CatalogKind.ACCEPTANCE
         }
         done: dict[tuple[int, str], set[int]] = {}
         for ev in events:
@@ -469,13 +494,27 @@ class _Audit:
             return onchain, None
         return onchain, workdays.rectification_due(t)
 
+    @staticmethod
+    def _where(ev: LedgerEvent) -> str:
+        a = ev.args
+        kind = CatalogKind(int(a["kind"]))
+        return f"{ev.name} {kind.key} v{int(a['version'])} (digest {bytes(a['digest']).hex()})"
+
     def _anchor(self, ev: LedgerEvent) -> None:
+        """The record of an anchored version (``CatalogAnchored`` or its restatement)."""
         a = ev.args
         self.checked["anchor"] += 1
         kind = CatalogKind(int(a["kind"]))
         digest, root, count = bytes(a["digest"]), bytes(a["merkleRoot"]), int(a["resourceCount"])
         version = int(a["version"])
         where = f"{kind.key} v{version} (digest {digest.hex()})"
+        if ev.name == RESTATED:
+            self.find(
+                "anchor",
+                f"{where}: its {ANCHORED} is in no block; restated at block {ev.block_number}",
+                ev,
+                notice=True,
+            )
         if not self.ledger.is_anchored(self.code, kind, version, digest, root, count):
             self.find("anchor", f"{where}: isAnchored is false on chain", ev)
         path = _find(self.documents, digest)

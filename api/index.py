@@ -15,6 +15,10 @@ block it reflects. Design:
   still has (at most ``reorg_depth`` back, else from scratch), deletes everything after it and
   re-derives the projects and members from the remaining events.
 * ``confirmations``: the index stays that many blocks behind the head (0 on the local node).
+* ``anchors`` holds one row per (project, kind, version): the version's anchor record as
+  :mod:`chain_client.anchors` defines it — its ``CatalogAnchored``, or (``restated``) the
+  ``CatalogAnchorRestated`` that announced it again where that is in no block. A duplicate,
+  conflicting or redundant anchor event stays in ``events`` only (the audit names it).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from chain_client.anchors import ANCHOR_EVENTS, ANCHORED, RESTATED, judge
 from chain_client.ledger import Ledger, LedgerEvent
 from chain_client.types import CatalogKind, Role, State, decode_code
 from mulu.errors import ChainUnavailable
@@ -203,6 +208,8 @@ class AnchorRow(Base):
     tx_hash: Mapped[str] = mapped_column(String(66))
     log_index: Mapped[int] = mapped_column(Integer)
     timestamp: Mapped[int] = mapped_column(BigInteger)
+    #: recorded by CatalogAnchorRestated (its CatalogAnchored is in no block the node served)
+    restated: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class MemberRow(Base):
@@ -541,23 +548,8 @@ def _derive(s: Session, ev: EventRow) -> None:
         return
     if ev.project_code is None:
         return
-    if n == "CatalogAnchored":
-        s.add(
-            AnchorRow(
-                project_code=ev.project_code,
-                kind=CatalogKind(int(a["kind"])).key,
-                version=int(a["version"]),
-                digest=str(a["digest"])[2:],
-                merkle_root=str(a["merkleRoot"])[2:],
-                resource_count=int(a["resourceCount"]),
-                submitter=str(a["submitter"]),
-                block_number=ev.block_number,
-                block_hash=ev.block_hash,
-                tx_hash=ev.tx_hash,
-                log_index=ev.log_index,
-                timestamp=ts,
-            )
-        )
+    if n in ANCHOR_EVENTS:
+        _derive_anchor(s, ev)
         return
     if n == "ProjectCreated":
         s.add(
@@ -620,6 +612,40 @@ def _derive(s: Session, ev: EventRow) -> None:
             p.rectification_planned_at = ts
         case _:
             pass  # events added later (issue 5's gates) are kept in `events` as they are
+
+
+def _derive_anchor(s: Session, ev: EventRow) -> None:
+    """The version's anchor row from an anchor event, by :func:`chain_client.anchors.judge`."""
+    a = ev.args
+    kind, version = CatalogKind(int(a["kind"])).key, int(a["version"])
+    fields = (
+        bytes.fromhex(str(a["digest"])[2:]),
+        bytes.fromhex(str(a["merkleRoot"])[2:]),
+        int(a["resourceCount"]),
+    )
+    row = s.scalars(
+        select(AnchorRow).where(
+            AnchorRow.project_code == ev.project_code,
+            AnchorRow.kind == kind,
+            AnchorRow.version == version,
+        )
+    ).first()
+    current = None
+    if row is not None:
+        held = (bytes.fromhex(row.digest), bytes.fromhex(row.merkle_root), row.resource_count)
+        current = (RESTATED if row.restated else ANCHORED, held)
+    verdict = judge(current, ev.name, fields)
+    if verdict not in ("record", "supersede"):
+        return  # duplicate, conflicting or redundant: the record stays
+    if row is None:
+        assert ev.project_code is not None
+        row = AnchorRow(project_code=ev.project_code, kind=kind, version=version)
+        s.add(row)
+    row.digest, row.merkle_root = fields[0].hex(), fields[1].hex()
+    row.resource_count, row.submitter = fields[2], str(a["submitter"])
+    row.block_number, row.block_hash = ev.block_number, ev.block_hash
+    row.tx_hash, row.log_index, row.timestamp = ev.tx_hash, ev.log_index, ev.timestamp
+    row.restated = ev.name == RESTATED
 
 
 def _derive_member(s: Session, ev: EventRow) -> None:

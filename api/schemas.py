@@ -72,6 +72,9 @@ class AnchorPublic(BaseModel):
     tx_hash: str
     timestamp: int
     stored: bool
+    #: recorded by CatalogAnchorRestated: the version's CatalogAnchored is in no block (a node
+    #: restored from a state dump that kept its storage); block and tx are the restatement's
+    restated: bool = False
 
 
 class ProjectSummary(BaseModel):

@@ -19,7 +19,9 @@
           ──► flights of transactions that fit one block, each in one JSON-RPC batch,
               consecutive nonces (an automining node leaves what does not fit a block pending)
           ──► receipts polled in JSON-RPC batches   ──► journal: confirmed (block)
-          ──► after the last segment: every anchor of the run re-checked (isAnchored)
+          ──► after the last segment: every catalog of the run re-checked in storage
+                (isAnchored) and in the event history (its CatalogAnchored, eth_getLogs by
+                project); one in storage without an event is restated (restateAnchors)
 
 Calldata is encoded here (:class:`CalldataEncoder`, byte for byte what web3 gives): web3's generic
 encoder cost more CPU than the rest of the pipeline's own work together.
@@ -29,6 +31,14 @@ ours that carries it is still pending; after any failure (:class:`ChainUnavailab
 transaction, a node restarted from a snapshot) the pipeline backs off, re-checks every catalog
 not yet seen confirmed against the chain, and resends only what is missing. The contract's
 idempotence (an identical re-anchor is a no-op) is a second line, not relied upon.
+
+Recorded, too: the index and the audits read anchors from the event history
+(:mod:`chain_client.anchors`). anvil restored from a ``--state`` dump taken while a block was
+being mined keeps that block's storage but not the block, so an anchor can be in storage with no
+``CatalogAnchored`` anywhere (re-anchoring it is a no-op that emits nothing). The final re-verify
+finds such anchors and restates them (``restateAnchors``: the contract checks the stored
+commitment and emits ``CatalogAnchorRestated``), and verifies again, until every catalog of the
+run is in storage and has exactly its record in the history.
 
 Errors: a catalog that does not load is refused with its :class:`catalog.CatalogError`; one the
 contract refuses, with the typed contract error (``chain_client.errors.ProjectNotUnit`` ...).
@@ -53,6 +63,7 @@ from catalog import MerkleTree, root_from_inclusion_proof
 from catalog._merkle import SM3_HASHER
 from mulu.errors import ChainUnavailable, InvalidInput, MuluError
 
+from .anchors import ANCHOR_EVENTS, AnchorHistory, anchor_key, classify
 from .errors import ContractError
 from .journal import (
     BatchSignature,
@@ -62,7 +73,7 @@ from .journal import (
     proof_from_json,
     proof_to_json,
 )
-from .ledger import Ledger
+from .ledger import LOG_CHUNK, Ledger, LedgerEvent
 from .types import CatalogKind, encode_code
 
 __all__ = [
@@ -89,6 +100,8 @@ DEFAULT_BATCH = 100
 GAS_BOUND_BASE, GAS_BOUND_PER_CATALOG = 60_000, 45_000
 #: full passes (send everything, verify everything) before giving up on a node that keeps losing state
 MAX_ROUNDS = 5
+#: projects per eth_getLogs filter (an OR list of code topics) when the re-verify reads the history
+LOG_CODES = 100
 
 
 @dataclass(frozen=True)
@@ -229,6 +242,8 @@ class PipelineReport:
     anchored: list[AnchorItem] = field(default_factory=list)
     skipped: list[AnchorItem] = field(default_factory=list)
     refused: list[Refusal] = field(default_factory=list)
+    #: anchored (or skipped) catalogs found in storage without their event, and restated
+    restated: list[AnchorItem] = field(default_factory=list)
     transactions: int = 0
     gas_used: int = 0
     retries: int = 0
@@ -250,6 +265,7 @@ class PipelineReport:
             "anchored": len(self.anchored),
             "skipped_already_anchored": len(self.skipped),
             "refused": [r.to_json() for r in self.refused],
+            "restated": len(self.restated),
             "transactions": self.transactions,
             "gas_used": self.gas_used,
             "gas_per_catalog": self.gas_used / len(self.anchored) if self.anchored else None,
@@ -511,6 +527,7 @@ class AnchorPipeline:
         report.anchored = [
             i for i in {i.digest: i for i in report.anchored}.values() if i.digest not in skipped
         ]
+        report.restated = list({i.digest: i for i in report.restated}.values())
         report.seconds = time.perf_counter() - started
         return report
 
@@ -519,17 +536,24 @@ class AnchorPipeline:
         missing, backing off while the chain is unavailable."""
         rounds = 0
         first = True
-        while todo or (verify and rounds == 0):
+        settled = not verify
+        while todo or not settled:
             try:
                 if todo:
                     with report.stage("reconcile"):
                         todo = self._reconcile(todo, report, first=first)
                     first = False
                     todo = self._send_waves(todo, report)
-                if not todo and verify:
+                if not todo and not settled:
                     rounds += 1
+                    if rounds > MAX_ROUNDS:
+                        raise MuluError(
+                            f"the chain still lacks anchors of this run after {MAX_ROUNDS} "
+                            f"re-verify rounds (a node that keeps losing state?); the journal "
+                            f"({self.journal.path}) records them: run the same command again"
+                        )
                     with report.stage("verify"):
-                        todo = self._verify(report) if rounds <= MAX_ROUNDS else []
+                        todo, settled = self._verify(report)
             except ChainUnavailable as exc:
                 self._attempt += 1
                 report.retries += 1
@@ -545,26 +569,111 @@ class AnchorPipeline:
                 )
                 time.sleep(delay)
 
-    def _verify(self, report: PipelineReport) -> list[AnchorItem]:
-        """Re-check every anchor of this run once all is sent: a node that restarted from an
-        older state (anvil after SIGKILL, a transport retry that hid the outage) may have lost
-        transactions it had already given receipts for. Lost catalogs, and the version-gap
-        refusals they may have caused, go round again."""
-        done = list({i.digest: i for i in report.anchored}.values())
+    def _verify(self, report: PipelineReport) -> tuple[list[AnchorItem], bool]:
+        """Re-check every catalog of this run (anchored or skipped) once all is sent; returns
+        what to send again, and whether the run is settled.
+
+        In storage: a node that restarted from an older state (anvil after SIGKILL, a transport
+        retry that hid the outage) may have lost transactions it had already given receipts for.
+        Lost catalogs, and the version-gap refusals they may have caused, go round again.
+
+        In the event history: anvil's state dump may hold the storage of a block it did not keep,
+        so an anchor has no ``CatalogAnchored``. Such anchors are restated, and the run is not
+        settled until a next round has seen their records."""
+        done = list({i.digest: i for i in [*report.anchored, *report.skipped]}.values())
         lost = [i for i, ok in zip(done, self._is_anchored(done), strict=True) if not ok]
-        if not lost:
-            return []
-        self.log(f"{len(lost)} anchor(s) confirmed earlier are gone from the chain: resending")
-        gone = {i.digest for i in lost}
-        report.anchored = [i for i in report.anchored if i.digest not in gone]
-        gaps = [
-            r
-            for r in report.refused
-            if r.item is not None and getattr(r.error, "error_name", "") == "CatalogVersionGap"
-        ]
-        report.refused = [r for r in report.refused if r not in gaps]
-        self.journal.mark_planned(gone)
-        return lost + [r.item for r in gaps if r.item is not None]
+        if lost:
+            self.log(f"{len(lost)} anchor(s) confirmed earlier are gone from the chain: resending")
+            gone = {i.digest for i in lost}
+            report.anchored = [i for i in report.anchored if i.digest not in gone]
+            report.skipped = [i for i in report.skipped if i.digest not in gone]
+            gaps = [
+                r
+                for r in report.refused
+                if r.item is not None and getattr(r.error, "error_name", "") == "CatalogVersionGap"
+            ]
+            report.refused = [r for r in report.refused if r not in gaps]
+            self.journal.mark_planned(gone)
+            return lost + [r.item for r in gaps if r.item is not None], False
+        history = self.anchor_history(done)
+        unrecorded: list[AnchorItem] = []
+        for item in done:
+            code, kind, version = encode_code(item.code), int(item.kind), item.version
+            record = history.record(code, kind, version)
+            if record is None:
+                unrecorded.append(item)
+            elif not history.has_record(code, kind, version, item.digest, item.root, item.count):
+                # storage holds ours (isAnchored), the history another: not ours to repair
+                self.log(
+                    f"{item.source}: anchored in storage, but the event history records "
+                    f"{item.code} {item.kind.key} v{version} with digest "
+                    f"{bytes(record.args['digest']).hex()} (block {record.block_number})"
+                )
+        if not unrecorded:
+            return [], True
+        self.log(
+            f"{len(unrecorded)} anchor(s) in the contract's storage have no CatalogAnchored "
+            "event in any block (a node restored from a state dump ahead of its blocks): "
+            "restating them"
+        )
+        self._restate(unrecorded, report)
+        return [], False
+
+    def _restate(self, items: list[AnchorItem], report: PipelineReport) -> None:
+        """``restateAnchors`` for ``items``, ``batch_size`` per transaction (typed refusals are
+        logged: the next re-verify round sees what the chain holds then)."""
+        for start in range(0, len(items), self.batch_size):
+            batch = items[start : start + self.batch_size]
+            try:
+                result = self.ledger.restate_anchors(
+                    self.signer,
+                    [(i.code, i.kind, i.version, i.digest, i.root, i.count) for i in batch],
+                )
+            except ContractError as exc:
+                self.log(f"restating {len(batch)} anchor(s) refused: {exc}")
+                continue
+            report.restated += batch
+            report.transactions += 1
+            report.gas_used += result.gas_used
+
+    def anchor_history(self, items: Sequence[AnchorItem]) -> AnchorHistory:
+        """The judged anchor history (:func:`chain_client.anchors.classify`) of the projects of
+        ``items``: eth_getLogs filtered by event and project (:data:`LOG_CODES` per filter),
+        the logs decoded here, all in JSON-RPC batches."""
+        codes = sorted({encode_code(i.code) for i in items})
+        if not codes:
+            return AnchorHistory()
+        if self.chain.is_tester:
+            return classify(self.ledger.logs(contracts=["CatalogLedger"]))
+        head = self.chain.block_number()
+        topics = {
+            getattr(self.ledger.catalogs.events, name)().topic.lower(): name
+            for name in ANCHOR_EVENTS
+        }
+        calls = []
+        for c in range(0, len(codes), LOG_CODES):
+            code_topics = ["0x" + code.hex() for code in codes[c : c + LOG_CODES]]
+            for low in range(self.ledger.deployment.start_block, head + 1, LOG_CHUNK):
+                high = min(low + LOG_CHUNK - 1, head)
+                calls.append(
+                    (
+                        "eth_getLogs",
+                        [
+                            {
+                                "address": self._address,
+                                "fromBlock": hex(low),
+                                "toBlock": hex(high),
+                                "topics": [sorted(topics), code_topics],
+                            }
+                        ],
+                    )
+                )
+        events: list[LedgerEvent] = []
+        for result in self._rpc_batch(calls):
+            if isinstance(result, RpcError):
+                raise ChainUnavailable(f"eth_getLogs failed: {result.message}")
+            events += (_anchor_event(log, topics) for log in result if not log.get("removed"))
+        return classify(events)
 
     # -- reconcile with the chain -------------------------------------------------------------
 
@@ -922,6 +1031,31 @@ class AnchorPipeline:
 _PLANNED = JournalEntry(b"", "", 0, 0, b"", 0, "", "planned")
 
 
+def _anchor_event(log: dict[str, Any], names: dict[str, str]) -> LedgerEvent:
+    """A raw ``CatalogAnchored`` / ``CatalogAnchorRestated`` log (JSON-RPC form) decoded by hand:
+    topics code, kind, digest; data version, merkleRoot, resourceCount, submitter."""
+    topics = [str(t).lower() for t in log["topics"]]
+    data = bytes.fromhex(str(log["data"])[2:])
+    if len(topics) != 4 or len(data) != 128:
+        raise ChainUnavailable(f"malformed anchor log in block {log.get('blockNumber')}")
+    return LedgerEvent(
+        name=names[topics[0]],
+        contract="CatalogLedger",
+        block_number=int(log["blockNumber"], 16),
+        tx_hash=str(log["transactionHash"]),
+        log_index=int(log["logIndex"], 16),
+        args={
+            "code": bytes.fromhex(topics[1][2:]),
+            "kind": int(topics[2], 16),
+            "version": int.from_bytes(data[0:32], "big"),
+            "digest": bytes.fromhex(topics[3][2:]),
+            "merkleRoot": data[32:64],
+            "resourceCount": int.from_bytes(data[64:96], "big"),
+            "submitter": "0x" + data[108:128].hex(),
+        },
+    )
+
+
 def _out_of_gas(message: str) -> bool:
     """A dry run refused for want of gas (more than a block holds), not by the contract."""
     text = message.lower()
@@ -954,9 +1088,10 @@ def audit_anchors(
     workers: int = 2,
     require_signature: bool = False,
 ) -> AuditReport:
-    """Re-verify every confirmed catalog of ``journal``: on chain (``isAnchored``), its file's
-    digest and root recomputed, and, when it was batch-signed, its inclusion proof in the batch
-    root and the batch's SM2 signature (verified once per batch)."""
+    """Re-verify every confirmed catalog of ``journal``: on chain (``isAnchored``), recorded once
+    in the event history (:mod:`chain_client.anchors`: its record, no duplicate or conflicting
+    anchor event), its file's digest and root recomputed, and, when it was batch-signed, its
+    inclusion proof in the batch root and the batch's SM2 signature (verified once per batch)."""
     started = time.perf_counter()
     report = AuditReport()
     entries = journal.entries("confirmed")
@@ -966,6 +1101,7 @@ def audit_anchors(
         pipeline = AnchorPipeline(ledger, _NoSigner(), journal)  # type: ignore[arg-type]
         items = [AnchorItem.from_entry(e) for e in entries]
         on_chain = pipeline._is_anchored(items)
+        history = pipeline.anchor_history(items)
         by_source: dict[str, AnchorItem] = {}
         for out in preparation:
             if isinstance(out, Refusal):
@@ -975,11 +1111,22 @@ def audit_anchors(
     finally:
         preparation.close()
     verified_batches: dict[int, bytes] = {}
+    doubled = {anchor_key(e.args) for e in history.duplicates}
+    doubled |= {anchor_key(e.args) for _, e in history.conflicts}
     for entry, item, anchored in zip(entries, items, on_chain, strict=True):
         report.checked += 1
         again = by_source.get(entry.source)
+        key = (encode_code(item.code), int(item.kind), item.version)
+        if key in doubled:
+            report.failures.append(
+                (entry.source, "a second (duplicate or conflicting) anchor event for its version")
+            )
         if not anchored:
             report.failures.append((entry.source, "not anchored on chain"))
+        elif not history.has_record(*key, item.digest, item.root, item.count):
+            report.failures.append(
+                (entry.source, "anchored in storage, but no anchor event records it")
+            )
         elif again is None:
             continue
         elif (again.digest, again.root, again.count) != (item.digest, item.root, item.count):

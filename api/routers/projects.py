@@ -100,9 +100,10 @@ def list_projects(
 
 
 def _fact_name(ev: EventRow) -> str:
-    if ev.name == "CatalogAnchored":
+    if ev.name in ("CatalogAnchored", "CatalogAnchorRestated"):
         kind = CatalogKind(int(ev.args["kind"])).key
-        return f"catalog_anchored:{kind}:v{ev.args['version']}"
+        what = "catalog_anchored" if ev.name == "CatalogAnchored" else "catalog_anchor_restated"
+        return f"{what}:{kind}:v{ev.args['version']}"
     return re.sub(r"(?<!^)(?=[A-Z])", "_", ev.name).lower()
 
 

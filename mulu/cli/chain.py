@@ -104,7 +104,13 @@ def node_start(
 ) -> None:
     """Start the local anvil node; its state lives in $MULU_HOME/chain and survives kill -9."""
     info = _session(ctx).node.start(port=port, block_time=block_time)
-    emit(ctx, info.to_json(), lambda: console.print(f"node running: {info.url} (pid {info.pid})"))
+
+    def human() -> None:
+        if info.restored_state:
+            console.print(f"[yellow]{info.restored_state}[/yellow]")
+        console.print(f"node running: {info.url} (pid {info.pid})")
+
+    emit(ctx, info.to_json(), human)
 
 
 @node_app.command("stop")
@@ -729,6 +735,13 @@ def catalog_anchor(
     _, stored = store_document(options(ctx).home, doc.canonical, ".json")
     if session.ledger.is_anchored(code, kind, version, doc.digest, doc.merkle_root, count):
         result = None  # already on chain: nothing to send (the contract would also do nothing)
+        if session.ledger.anchor_record(code, kind, version) is None:
+            # in storage, but its CatalogAnchored is in no block (a node restored from a state
+            # dump ahead of its blocks): announce it again, so the history records it
+            result = session.ledger.restate_anchors(
+                session.signer(unit_of=code),
+                [(code, kind, version, doc.digest, doc.merkle_root, count)],
+            )
     else:
         signer = session.signer(unit_of=code)
         result = session.ledger.anchor(
@@ -742,12 +755,20 @@ def catalog_anchor(
         "merkle_root": doc.merkle_root.hex(),
         "resource_count": int(doc.resource_count),
         "created": result is not None and any(e.name == "CatalogAnchored" for e in result.events),
+        "restated": result is not None
+        and any(e.name == "CatalogAnchorRestated" for e in result.events),
         "stored_at": str(stored),
         **(result.to_json() if result else {"tx_hash": None}),
     }
 
     def human() -> None:
-        state = "anchored" if data["created"] else "already anchored (nothing changed)"
+        state = (
+            "anchored"
+            if data["created"]
+            else "already anchored; its event was in no block, restated (CatalogAnchorRestated)"
+            if data["restated"]
+            else "already anchored (nothing changed)"
+        )
         console.print(f"{code} {kind.zh} v{data['version']}: {state}")
         console.print(f"  digest       {data['digest']}")
         console.print(f"  merkle_root  {data['merkle_root']}")
@@ -819,6 +840,7 @@ def _catalog_anchor_batch(ctx: typer.Context, directory: Path, batch_size: int) 
             f"{len(files)} file(s): {len(report.anchored)} anchored in {report.transactions} "
             f"transaction(s), {len(report.skipped)} skipped (already anchored), "
             f"{len(report.refused)} refused"
+            + (f", {len(report.restated)} restated" if report.restated else "")
         )
         if report.anchored:
             console.print(

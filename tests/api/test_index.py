@@ -209,3 +209,46 @@ def test_postgres_index_with_32_bit_columns_is_rebuilt(postgres) -> None:
         current.close()
     finally:
         postgres.drop(url)
+
+
+def test_a_restated_anchor_is_its_versions_row(world, db_url: str) -> None:
+    """One row per version, whatever the anchor events: a version whose CatalogAnchored is in no
+    block gets its CatalogAnchorRestated as its row (``restated``); a restatement beside a
+    CatalogAnchored, or a second one, changes nothing (and does not break the unique row)."""
+    from tests.faults.conftest import anchor_without_event
+
+    _, ledger, accounts = world
+    unit = accounts["unit1"]
+    code = f"BJ-2026-7777-RS{secrets.randbelow(10**6)}"
+    ledger.create_project(accounts["eitb"], code, unit.address, "重述测试项目")
+    v1 = (code, "declared", 1, secrets.token_bytes(32), secrets.token_bytes(32), 4)
+    v2 = (code, "declared", 2, secrets.token_bytes(32), secrets.token_bytes(32), 5)
+    anchor_without_event(ledger, unit, *v1)
+    anchored = ledger.anchor(unit, *v2).event("CatalogAnchored")
+    first = ledger.restate_anchors(unit, [v1]).event("CatalogAnchorRestated")
+    index = Index(db_url)
+    Indexer(index, ledger).sync()
+    ledger.restate_anchors(unit, [v1, v2])  # both redundant now
+    Indexer(index, ledger, batch_blocks=1).sync()
+    with index.session() as s:
+        rows = {
+            r.version: r for r in s.scalars(select(AnchorRow).where(AnchorRow.project_code == code))
+        }
+        names = [
+            e.name
+            for e in s.scalars(
+                select(EventRow)
+                .where(EventRow.project_code == code)
+                .order_by(EventRow.block_number, EventRow.log_index)
+            )
+        ]
+    assert sorted(rows) == [1, 2]
+    assert (rows[1].restated, rows[1].tx_hash, rows[1].digest) == (True, first.tx_hash, v1[3].hex())
+    assert (rows[2].restated, rows[2].tx_hash) == (False, anchored.tx_hash)
+    assert names == [
+        "ProjectCreated",
+        "CatalogAnchored",
+        "CatalogAnchorRestated",
+        "CatalogAnchorRestated",
+        "CatalogAnchorRestated",
+    ]  # every event is kept; the rows are the records

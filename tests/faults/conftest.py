@@ -11,12 +11,16 @@ from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
+from web3 import Web3
 
 import sm_crypto
 from catalog import load_catalog
+from chain_client.anchors import ANCHOR_EVENTS, AnchorHistory, classify, commitment
 from chain_client.chain import Chain
+from chain_client.compile import load_artifact
 from chain_client.ledger import Ledger
 from chain_client.node import LocalNode
+from chain_client.types import CatalogKind, encode_code
 from tests.chain.conftest import deploy_members
 
 
@@ -122,20 +126,36 @@ def fault_world(tmp_path: Path):
         world.node.stop()
 
 
-def audit_exactly_once(ledger: Ledger, paths: list[Path]) -> None:
-    """Every catalog is anchored, and exactly one ``CatalogAnchored`` event exists per digest."""
+def audit_exactly_once(ledger: Ledger, paths: list[Path]) -> AnchorHistory:
+    """Every catalog is anchored (``isAnchored``) and recorded exactly once in the event history
+    (chain_client.anchors): exactly one anchor event per digest — its ``CatalogAnchored``, or the
+    ``CatalogAnchorRestated`` of an anchor whose block the node lost — and it is its version's
+    record, with the catalog's fields; no duplicate, conflicting or redundant anchor event at
+    all. Returns the judged history (``.restated``: how many records are restatements)."""
     expected = {}
     for p in paths:
         cat = load_catalog(p.read_bytes())
         expected[cat.digest] = cat
-    events = [e for e in ledger.logs(contracts=["CatalogLedger"]) if e.name == "CatalogAnchored"]
+    events = [e for e in ledger.logs(contracts=["CatalogLedger"]) if e.name in ANCHOR_EVENTS]
+    history = classify(events)
     per_digest = Counter(bytes(e.args["digest"]) for e in events)
     missing = [c for d, c in expected.items() if per_digest[d] == 0]
-    duplicated = {d.hex(): n for d, n in per_digest.items() if n > 1}
+    repeated = {d.hex(): n for d, n in per_digest.items() if n > 1}
     assert not missing, f"{len(missing)} catalogs lost, e.g. {missing[:3]}"
-    assert not duplicated, f"duplicated anchors: {duplicated}"
+    assert not repeated, f"more than one anchor event per digest: {repeated}"
+    assert not history.duplicates, f"duplicated anchors: {history.duplicates[:3]}"
+    assert not history.conflicts, f"conflicting anchors: {history.conflicts[:3]}"
+    assert not history.redundant, f"redundant restatements: {history.redundant[:3]}"
     assert set(per_digest) >= set(expected)
     for cat in expected.values():
+        record = history.record(
+            encode_code(cat.project_code), int(CatalogKind.parse(cat.kind.value)), cat.version
+        )
+        assert record is not None and commitment(record.args) == (
+            cat.digest,
+            cat.merkle_root,
+            cat.resource_count,
+        ), f"{cat!r}: its version's record is {record}"
         assert ledger.is_anchored(
             cat.project_code,
             cat.kind.value,
@@ -144,3 +164,47 @@ def audit_exactly_once(ledger: Ledger, paths: list[Path]) -> None:
             cat.merkle_root,
             cat.resource_count,
         ), f"{cat!r} not anchored"
+    return history
+
+
+def _slot(key: bytes, position: bytes) -> bytes:
+    """Storage slot of ``mapping[key]`` for a mapping at ``position`` (32-byte words)."""
+    return Web3.keccak(key.rjust(32, b"\0") + position)
+
+
+def anchor_without_event(
+    ledger: Ledger,
+    unit: LocalAccount,
+    code: str,
+    kind: str,
+    version: int,
+    digest: bytes,
+    root: bytes,
+    count: int,
+) -> None:
+    """Leave what anvil restored from a state dump ahead of its blocks leaves: the anchor's
+    storage written (its commitment, the project's entry word: head version, count, time), its
+    block — and so its ``CatalogAnchored`` — in no chain. The anchor is sent inside a snapshot,
+    the two slots it wrote are read, the snapshot reverted and the slots written back with
+    ``anvil_setStorageAt``."""
+    layout = {
+        v["label"]: int(v["slot"])
+        for v in load_artifact("CatalogLedger")["storageLayout"]["storage"]
+    }
+    raw, kind_id = encode_code(code), int(CatalogKind.parse(kind))
+    by_code = _slot(raw, layout["_commitments"].to_bytes(32, "big"))
+    by_kind = _slot(kind_id.to_bytes(32, "big"), by_code)
+    slots = [
+        _slot(version.to_bytes(32, "big"), by_kind),
+        _slot(raw, layout["_entries"].to_bytes(32, "big")),
+    ]
+    chain, address = ledger.chain, ledger.catalogs.address
+    snapshot = chain.snapshot()
+    ledger.anchor(unit, code, kind, version, digest, root, count)
+    written = [chain.w3.eth.get_storage_at(address, slot) for slot in slots]
+    chain.revert_to(snapshot)
+    for slot, value in zip(slots, written, strict=True):
+        chain.w3.provider.make_request(  # type: ignore[arg-type]
+            "anvil_setStorageAt", [address, "0x" + slot.hex(), "0x" + bytes(value).hex()]
+        )
+    assert ledger.is_anchored(code, kind, version, digest, root, count)

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import mulu
+from catalog import load_catalog
+from chain_client.chain import Chain
+from chain_client.deploy import Deployment
+from chain_client.identity import IdentityStore
+from chain_client.ledger import Ledger
+from chain_client.node import LocalNode
+from tests.clirun import DEV_PASSWORD, mulu
 
-from .conftest import catalog_document
+from .conftest import anchor_without_event, catalog_document
 
 pytestmark = pytest.mark.anvil
 
@@ -63,5 +69,27 @@ def test_batch_anchor_summary_refusals_and_rerun(tmp_path: Path) -> None:
         anchored = [e for e in events if e["event"] == "CatalogAnchored"]
         assert [e["args"]["version"] for e in anchored] == list(range(1, 13))  # once each, in order
         mulu(home, "catalog", "anchor", check=2)  # neither FILE nor --batch
+
+        # v13 in storage with its block lost (a node restored from a state dump ahead of its
+        # blocks): anchoring the file again restates it, once
+        v13 = tmp_path / "ours-13.json"
+        v13.write_text(json.dumps(catalog_document(ours, 13), ensure_ascii=False))
+        cat = load_catalog(v13.read_bytes())
+        ledger = Ledger(
+            Chain.connect(LocalNode(home).url()), Deployment.load(home / "deployment.json")
+        )
+        unit1 = IdentityStore(home).unlock("unit1", DEV_PASSWORD.encode()).account
+        anchor_without_event(
+            ledger, unit1, ours, "declared", 13, cat.digest, cat.merkle_root, cat.resource_count
+        )
+        single = ("--json", "--as", "unit1", "catalog", "anchor", str(v13))
+        restated = json.loads(mulu(home, *single).stdout)
+        assert (restated["created"], restated["restated"]) == (False, True)
+        assert [e["event"] for e in restated["events"]] == ["CatalogAnchorRestated"]
+        repeat = json.loads(mulu(home, *single).stdout)
+        assert (repeat["created"], repeat["restated"], repeat["tx_hash"]) == (False, False, None)
+        audit = json.loads(mulu(home, "--json", "audit", ours).stdout)
+        assert audit["clean"] and audit["reports"][0]["anchors"] == 13
+        assert any("restated at block" in n["message"] for n in audit["reports"][0]["notices"])
     finally:
         mulu(home, "node", "stop", check=None)

@@ -115,7 +115,14 @@ def test_kill_9_mid_run_then_retry_loses_and_duplicates_nothing(
     assert not report.refused
     assert len(report.anchored) + len(report.skipped) == len(paths)
     assert journal.counts() == {"planned": 0, "sent": 0, "confirmed": len(paths), "refused": 0}
-    audit_exactly_once(fault_world.ledger, paths)
+    history = audit_exactly_once(fault_world.ledger, paths)
+    # anchors whose block the node lost (storage kept) were restated by this run, and only those
+    assert len(report.restated) == len(history.restated)
+    if report.restated:
+        assert any("restating them" in m for m in messages), messages
+    print(
+        f"\nkilled at {killed[0]} of {len(paths)}; restated {len(report.restated)}; {report.stages}"
+    )
 
 
 def test_kill_9_give_up_then_resume_from_journal(fault_world: FaultWorld, tmp_path: Path) -> None:
@@ -159,7 +166,9 @@ def test_kill_9_give_up_then_resume_from_journal(fault_world: FaultWorld, tmp_pa
     assert len(report.anchored) + len(report.skipped) == len(paths)
     assert report.skipped, "what survived the crash must be recognised, not resent"
     assert resumed.counts()["confirmed"] == len(paths)
-    audit_exactly_once(fault_world.ledger, paths)
+    history = audit_exactly_once(fault_world.ledger, paths)
+    assert len(report.restated) == len(history.restated)
+    print(f"\nskipped {len(report.skipped)}; restated {len(report.restated)}")
     # a third run sends nothing at all
     again = AnchorPipeline(fault_world.ledger, fault_world.unit, resumed, batch_size=BATCH).run(
         paths
