@@ -4,6 +4,13 @@ The node keeps its state in ``$MULU_HOME/chain/state.json`` (``--state FILE --st
 anvil rewrites the file every second, so a SIGKILL loses at most the last second; the client's
 journal re-sends what was lost and the contracts make re-sending idempotent). What the running
 node is (pid, port, URL) is written to ``$MULU_HOME/chain/node.json``.
+
+anvil rewrites the file in place, so a SIGKILL during a write leaves it torn, and anvil then
+refuses to start (``failed to parse json file``). Each start therefore keeps the last state file
+anvil loaded as ``state.good.json``; when anvil refuses the state file, the torn one is kept as
+``state.unreadable-<time>.json`` and the node starts from the last good copy (older: what was
+anchored since that start is gone and the journal re-sends it), saying so in
+:attr:`NodeInfo.restored_state`.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ class NodeInfo:
     url: str
     block_time: float | None
     state_file: str
+    #: set when the state file was unreadable and the last good copy was loaded instead
+    restored_state: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -111,6 +120,8 @@ class LocalNode:
         self.home = Path(home)
         self.dir = self.home / "chain"
         self.state_file = self.dir / "state.json"
+        #: the last state file anvil loaded (restored when anvil refuses a torn state file)
+        self.good_state_file = self.dir / "state.good.json"
         self.info_file = self.dir / "node.json"
         self.log_file = self.dir / "anvil.log"
         self.port_file = self.dir / "port"
@@ -142,13 +153,55 @@ class LocalNode:
         timeout: float = 20.0,
         extra_args: list[str] | None = None,
     ) -> NodeInfo:
-        """Start anvil (or return the one already running) and wait until it answers."""
+        """Start anvil (or return the one already running) and wait until it answers. When
+        anvil refuses the state file (torn by a kill during its write), start from the last good
+        copy (module docstring)."""
         running = self.info()
         if running is not None:
             return running
-        binary = find_anvil()
         self.dir.mkdir(parents=True, exist_ok=True)
         port = port or self._last_port() or free_port()
+        loading = self.dir / "state.loading.json"
+        restored = None
+        while True:
+            if self.state_file.exists():  # what this anvil will load, byte for byte
+                shutil.copyfile(self.state_file, loading)
+            try:
+                info = self._launch(port, block_time, timeout, extra_args, restored)
+            except NodeError as exc:
+                if restored is not None or not self._state_refused(str(exc)):
+                    raise
+                if not self.good_state_file.exists():
+                    raise NodeError(f"{exc} (and no earlier good state to restore)") from exc
+                torn = self.dir / f"state.unreadable-{time.strftime('%Y%m%dT%H%M%S')}.json"
+                os.replace(self.state_file, torn)
+                shutil.copyfile(self.good_state_file, self.state_file)
+                restored = (
+                    f"{self.state_file.name} was unreadable (kept as {torn.name}); started from "
+                    f"the last good copy, {self.good_state_file.name}"
+                )
+                with open(self.log_file, "a", encoding="utf-8") as log:
+                    log.write(f"mulu: {restored}\n")
+                continue
+            if loading.exists():  # anvil loaded it: the new last good state
+                os.replace(loading, self.good_state_file)
+            return info
+
+    @staticmethod
+    def _state_refused(message: str) -> bool:
+        """anvil exited because it could not read its ``--state`` file."""
+        text = message.lower()
+        return "--state" in text and ("parse" in text or "read" in text or "load" in text)
+
+    def _launch(
+        self,
+        port: int,
+        block_time: float | None,
+        timeout: float,
+        extra_args: list[str] | None,
+        restored: str | None,
+    ) -> NodeInfo:
+        binary = find_anvil()
         args = [
             binary,
             "--host",
@@ -164,6 +217,7 @@ class LocalNode:
         if block_time:
             args += ["--block-time", str(block_time)]
         args += extra_args or []
+        logged = self.log_file.stat().st_size if self.log_file.exists() else 0
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(  # noqa: S603 (fixed argv)
                 args,
@@ -176,10 +230,12 @@ class LocalNode:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                tail = self.log_file.read_text(errors="replace")[-2000:]
+                with open(self.log_file, "rb") as log:  # what this anvil wrote
+                    log.seek(logged)
+                    tail = log.read().decode(errors="replace")[-2000:]
                 raise NodeError(f"anvil exited with {proc.returncode}: {tail.strip()}")
             if rpc_ready(url, timeout=0.5):
-                info = NodeInfo(proc.pid, port, url, block_time, str(self.state_file))
+                info = NodeInfo(proc.pid, port, url, block_time, str(self.state_file), restored)
                 self.info_file.write_text(json.dumps(info.to_json()), encoding="utf-8")
                 self.port_file.write_text(str(port), encoding="ascii")
                 return info
