@@ -6,11 +6,11 @@ journal re-sends what was lost and the contracts make re-sending idempotent). Wh
 node is (pid, port, URL) is written to ``$MULU_HOME/chain/node.json``.
 
 anvil rewrites the file in place, so a SIGKILL during a write leaves it torn, and anvil then
-refuses to start (``failed to parse json file``). Each start therefore keeps the last state file
-anvil loaded as ``state.good.json``; when anvil refuses the state file, the torn one is kept as
-``state.unreadable-<time>.json`` and the node starts from the last good copy (older: what was
-anchored since that start is gone and the journal re-sends it), saying so in
-:attr:`NodeInfo.restored_state`.
+refuses to start (``failed to parse json file``). A keeper process (:mod:`chain_client.statekeeper`)
+runs beside the node and keeps ``state.good.json``, the last save that is a whole document; when
+anvil refuses its state file, the torn one is kept as ``state.unreadable-<time>.json`` and the
+node starts from the good copy (a save or two older: the journal re-sends what it lacks), saying
+so in :attr:`NodeInfo.restored_state`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -30,6 +31,7 @@ from pathlib import Path
 from mulu.errors import ChainUnavailable, MuluError
 
 from .compile import REPO_ROOT
+from .statekeeper import process_alive
 
 __all__ = ["LocalNode", "NodeBinaryMissing", "NodeError", "NodeInfo", "find_anvil", "free_port"]
 
@@ -53,6 +55,8 @@ class NodeInfo:
     state_file: str
     #: set when the state file was unreadable and the last good copy was loaded instead
     restored_state: str | None = None
+    #: the process keeping ``state.good.json`` (:mod:`chain_client.statekeeper`)
+    keeper_pid: int | None = None
 
     def to_json(self) -> dict[str, object]:
         return asdict(self)
@@ -98,19 +102,7 @@ def rpc_ready(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie child still answers kill(0); look at its state
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return True
+_alive = process_alive
 
 
 class LocalNode:
@@ -120,7 +112,7 @@ class LocalNode:
         self.home = Path(home)
         self.dir = self.home / "chain"
         self.state_file = self.dir / "state.json"
-        #: the last state file anvil loaded (restored when anvil refuses a torn state file)
+        #: the last whole save of the state file (restored when anvil refuses a torn one)
         self.good_state_file = self.dir / "state.good.json"
         self.info_file = self.dir / "node.json"
         self.log_file = self.dir / "anvil.log"
@@ -161,11 +153,8 @@ class LocalNode:
             return running
         self.dir.mkdir(parents=True, exist_ok=True)
         port = port or self._last_port() or free_port()
-        loading = self.dir / "state.loading.json"
         restored = None
         while True:
-            if self.state_file.exists():  # what this anvil will load, byte for byte
-                shutil.copyfile(self.state_file, loading)
             try:
                 info = self._launch(port, block_time, timeout, extra_args, restored)
             except NodeError as exc:
@@ -183,8 +172,6 @@ class LocalNode:
                 with open(self.log_file, "a", encoding="utf-8") as log:
                     log.write(f"mulu: {restored}\n")
                 continue
-            if loading.exists():  # anvil loaded it: the new last good state
-                os.replace(loading, self.good_state_file)
             return info
 
     @staticmethod
@@ -235,7 +222,23 @@ class LocalNode:
                     tail = log.read().decode(errors="replace")[-2000:]
                 raise NodeError(f"anvil exited with {proc.returncode}: {tail.strip()}")
             if rpc_ready(url, timeout=0.5):
-                info = NodeInfo(proc.pid, port, url, block_time, str(self.state_file), restored)
+                keeper = subprocess.Popen(  # noqa: S603 (fixed argv)
+                    [
+                        sys.executable,
+                        "-m",
+                        "chain_client.statekeeper",
+                        str(self.state_file),
+                        str(self.good_state_file),
+                        str(proc.pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+                info = NodeInfo(
+                    proc.pid, port, url, block_time, str(self.state_file), restored, keeper.pid
+                )
                 self.info_file.write_text(json.dumps(info.to_json()), encoding="utf-8")
                 self.port_file.write_text(str(port), encoding="ascii")
                 return info
@@ -268,6 +271,13 @@ class LocalNode:
         if _alive(info.pid):
             self._signal(info.pid, signal.SIGKILL)
         self._reap(info.pid)
+        if info.keeper_pid is not None:  # it copies the final state and exits; wait for that
+            deadline = time.monotonic() + 5.0
+            while time.monotonic() < deadline and _alive(info.keeper_pid):
+                self._reap(info.keeper_pid)
+                time.sleep(0.05)
+            self._signal(info.keeper_pid, signal.SIGTERM)
+            self._reap(info.keeper_pid)
         self.info_file.unlink(missing_ok=True)
         return True
 
@@ -278,10 +288,19 @@ class LocalNode:
             return
         # the npm `anvil` is a Node.js wrapper that spawns the real binary: SIGKILL cannot be
         # forwarded, so kill the whole process group (the node runs in a session of its own)
-        try:
-            os.killpg(info.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            self._signal(info.pid, signal.SIGKILL)
+        for pid in (info.pid, info.keeper_pid):  # the crash takes the keeper down too
+            if pid is None:
+                continue
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                self._signal(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 2.0
+        while info.keeper_pid is not None and _alive(info.keeper_pid):
+            self._reap(info.keeper_pid)
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
         while _alive(info.pid):
             self._reap(info.pid)
             time.sleep(0.02)
