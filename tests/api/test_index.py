@@ -252,3 +252,4 @@ def test_a_restated_anchor_is_its_versions_row(world, db_url: str) -> None:
         "CatalogAnchorRestated",
         "CatalogAnchorRestated",
     ]  # every event is kept; the rows are the records
+    index.close()
