@@ -297,9 +297,10 @@ def _raw_catalog(data: bytes) -> Catalog | None:
 def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
     """Parse (strictly) and validate catalog bytes.
 
-    Fast paths: the raw tier (``_raw.py``) sorts the members without decoding them and
-    :func:`scan_canonical` validates the result; else ``orjson`` parses, :func:`_fast_catalog`
-    validates. Either proves no key was duplicated. Anything else (an error, an escape, a doubt) goes through the exact path:
+    Fast paths: the raw tier (``_raw.py``) sorts the members without decoding them (or takes
+    already canonical bytes as they are) and :func:`scan_canonical` validates the result; else
+    ``orjson`` parses and :func:`_fast_catalog` validates. Either proves no key was duplicated.
+    Anything else (an error, an escape, a doubt) goes through the exact path:
     :func:`parse_json` (duplicate keys, NaN, UTF-8, depth, surrogates named by JSON path) and
     the model. All paths accept the same documents and give the same bytes.
     """
