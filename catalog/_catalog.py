@@ -23,7 +23,6 @@ from ._scan import scan_canonical, scanned_head
 __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
 
 _RESOURCES_SLOT = b'"resources":[]'
-_NO_RESOURCES = _RESOURCES_SLOT
 _FIRST_RESOURCE = b'"resources":[{"classification":{"catalogue":"'
 _CONTROLS = [bytes([c]) for c in range(0x20)]  # one memchr each: faster than a regex
 
@@ -276,14 +275,14 @@ def _raw_catalog(data: bytes) -> Catalog | None:
         return None
     leaves = None
     canonical = data
-    if (data.startswith(b'{"') and (_FIRST_RESOURCE in data or _NO_RESOURCES in data)
+    if (data.startswith(b'{"') and (_FIRST_RESOURCE in data or _RESOURCES_SLOT in data)
             and not any(map(data.__contains__, _CONTROLS))):
         leaves = scan_canonical(data)  # a document that looks canonical
     if leaves is None:
-        raw = raw_canonical(data)
-        if raw is None:
+        sorted_ = raw_canonical(data)
+        if sorted_ is None:
             return None
-        canonical = raw[0]
+        canonical = sorted_
         leaves = scan_canonical(canonical)
         if leaves is None or not _same_members(data, canonical):
             return None

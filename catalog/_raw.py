@@ -80,14 +80,13 @@ _decode = msgspec.json.Decoder(struct_for(CatalogModel)).decode
 _encode = msgspec.json.Encoder().encode
 
 
-def raw_canonical(data: bytes) -> tuple[bytes, Any] | None:
+def raw_canonical(data: bytes) -> bytes | None:
     """The members of ``data`` sorted, values verbatim (RFC 8785 when the document is valid,
-    has no escape and no float), and the decoded top-level struct; ``None`` if ``data`` is not
-    a JSON object of the catalog's shape (the next tiers say why)."""
+    has no escape and no float); ``None`` if ``data`` is not a JSON object of the catalog's
+    shape (the next tiers say why)."""
     try:
-        head = _decode(data)
+        return _encode(_decode(data))
     except msgspec.DecodeError:  # also msgspec.ValidationError: a missing or unknown field
         return None
     except (RecursionError, UnicodeDecodeError):  # deep nesting in a value; a key not UTF-8
         return None
-    return _encode(head), head

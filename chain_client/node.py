@@ -102,9 +102,6 @@ def rpc_ready(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-_alive = process_alive
-
-
 class LocalNode:
     """The anvil node of one mulu home (``$MULU_HOME/chain``)."""
 
@@ -125,7 +122,7 @@ class LocalNode:
             info = NodeInfo(**data)
         except (OSError, ValueError, TypeError):
             return None
-        if not _alive(info.pid):
+        if not process_alive(info.pid):
             self.info_file.unlink(missing_ok=True)
             return None
         return info
@@ -266,14 +263,14 @@ class LocalNode:
             return False
         self._signal(info.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _alive(info.pid):
+        while time.monotonic() < deadline and process_alive(info.pid):
             time.sleep(0.05)
-        if _alive(info.pid):
+        if process_alive(info.pid):
             self._signal(info.pid, signal.SIGKILL)
         self._reap(info.pid)
         if info.keeper_pid is not None:  # it copies the final state and exits; wait for that
             deadline = time.monotonic() + 5.0
-            while time.monotonic() < deadline and _alive(info.keeper_pid):
+            while time.monotonic() < deadline and process_alive(info.keeper_pid):
                 self._reap(info.keeper_pid)
                 time.sleep(0.05)
             self._signal(info.keeper_pid, signal.SIGTERM)
@@ -296,12 +293,12 @@ class LocalNode:
             except (ProcessLookupError, PermissionError):
                 self._signal(pid, signal.SIGKILL)
         deadline = time.monotonic() + 2.0
-        while info.keeper_pid is not None and _alive(info.keeper_pid):
+        while info.keeper_pid is not None and process_alive(info.keeper_pid):
             self._reap(info.keeper_pid)
             if time.monotonic() > deadline:
                 break
             time.sleep(0.02)
-        while _alive(info.pid):
+        while process_alive(info.pid):
             self._reap(info.pid)
             time.sleep(0.02)
         deadline = time.monotonic() + 5.0

@@ -141,7 +141,7 @@ def run() -> dict[str, float | int]:
     # the floors and the stages, each alone on the same catalog
     sorted_ = raw_canonical(data)
     assert sorted_ is not None
-    canonical = sorted_[0]
+    canonical = sorted_
     scanned = scan_canonical(canonical)
     assert scanned is not None and canonical == rfc8785.dumps(document)
     leaves: list[bytes] = scanned
