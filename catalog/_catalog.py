@@ -236,22 +236,24 @@ def catalog_from_document(document: Any) -> Catalog:
     return Catalog(document)
 
 
-def _fast_catalog(data: bytes, document: dict[str, Any]) -> Catalog | None:
+def _fast_catalog(data: bytes, document: dict[str, Any], *, scan: bool = True) -> Catalog | None:
     """The catalog of ``data`` (parsed by orjson into ``document``) when a fast tier can prove it
     valid; ``None`` sends it to the exact path.
 
-    Tier 1: :func:`scan_canonical` validates the canonical bytes of one ``orjson.dumps`` call,
-    and the leaves are slices of them (see ``_scan.py``). Tier 2 (what tier 1 declines, e.g. long texts): the fast
-    checker on the dict, then :class:`Catalog`. Either way :func:`_same_members` proves no key
-    was duplicated.
+    Tier 1 (unless ``scan`` is false): :func:`scan_canonical` validates the canonical bytes of
+    one ``orjson.dumps`` call, and the leaves are slices of them (see ``_scan.py``). Tier 2 (what
+    tier 1 declines, e.g. long texts): the fast checker on the dict, then :class:`Catalog`.
+    Either way :func:`_same_members` proves no key was duplicated.
     """
     if b"\\" in data:  # _same_members cannot decide: the exact parser will
         return None
-    try:
-        canonical = _orjson.dumps(document, option=_orjson.OPT_SORT_KEYS)
-    except _orjson.JSONEncodeError:  # pragma: no cover - orjson re-serialises what it parsed
-        return None
-    leaves = scan_canonical(canonical)
+    leaves = None
+    if scan:
+        try:
+            canonical = _orjson.dumps(document, option=_orjson.OPT_SORT_KEYS)
+        except _orjson.JSONEncodeError:  # pragma: no cover - orjson re-serialises what it parsed
+            return None
+        leaves = scan_canonical(canonical)
     if leaves is not None:
         cat = Catalog._scanned(document, canonical, leaves)
     elif fast_problems(document) is None:
@@ -261,10 +263,16 @@ def _fast_catalog(data: bytes, document: dict[str, Any]) -> Catalog | None:
     return cat if _same_members(data, cat.canonical) else None
 
 
-def _raw_catalog(data: bytes) -> Catalog | None:
-    """The catalog of ``data`` when :func:`scan_canonical` can prove valid either ``data``
-    itself (already canonical: a stored document, say) or the raw tier's sorting of it
-    (``_raw.py``); ``None`` sends it to the next tiers.
+def _raw_catalog(data: bytes) -> tuple[Catalog | None, bool]:
+    """``(catalog, scanned)``: the catalog of ``data`` when :func:`scan_canonical` can prove
+    valid either ``data`` itself (already canonical: a stored document, say) or the raw tier's
+    sorting of it (``_raw.py``), else ``None``, which sends it to the next tiers.
+
+    ``scanned`` says that the scan saw the sorted bytes and declined them. ``orjson``'s sorted
+    re-serialisation of such a document would then be the same bytes, so :func:`load_catalog`
+    skips that scan: with no backslash in ``data``, the two serialisations differ only in number
+    tokens (``-0``, ``1.0``, ``1E2``), and the scan accepts no number but the plain integers both
+    write alike.
 
     Canonical bytes hold no duplicate member (the scan fixes every object's member sequence),
     but neither the scan nor ``msgspec`` checks the UTF-8 of a string it does not decode, and
@@ -272,7 +280,7 @@ def _raw_catalog(data: bytes) -> Catalog | None:
     refuses them).
     """
     if b"\\" in data:  # _same_members cannot decide: the exact parser will
-        return None
+        return None, False
     leaves = None
     canonical = data
     if (data.startswith(b'{"') and (_FIRST_RESOURCE in data or _RESOURCES_SLOT in data)
@@ -281,16 +289,18 @@ def _raw_catalog(data: bytes) -> Catalog | None:
     if leaves is None:
         sorted_ = raw_canonical(data)
         if sorted_ is None:
-            return None
+            return None, False
         canonical = sorted_
         leaves = scan_canonical(canonical)
-        if leaves is None or not _same_members(data, canonical):
-            return None
+        if leaves is None:
+            return None, True
+        if not _same_members(data, canonical):
+            return None, False
     try:
         canonical.decode("utf-8")
     except UnicodeDecodeError:
-        return None
-    return Catalog._raw(data, canonical, leaves)
+        return None, False
+    return Catalog._raw(data, canonical, leaves), False
 
 
 def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
@@ -305,8 +315,9 @@ def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
     """
     if isinstance(data, bytes | bytearray | memoryview) and len(data) > max_bytes:
         raise CatalogTooLarge(len(data), max_bytes)
+    scanned = False
     if type(data) is bytes:
-        cat = _raw_catalog(data)
+        cat, scanned = _raw_catalog(data)
         if cat is not None:
             return cat
     if _orjson is not None and isinstance(data, bytes) and not data.startswith(b"\xef\xbb\xbf"):
@@ -315,7 +326,7 @@ def load_catalog(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Catalog:
         except _orjson.JSONDecodeError:
             document = None
         if type(document) is dict:
-            cat = _fast_catalog(data, document)
+            cat = _fast_catalog(data, document, scan=not scanned)
             if cat is not None:
                 return cat
     return catalog_from_document(parse_json(data, max_bytes=max_bytes))

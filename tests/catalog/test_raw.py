@@ -13,6 +13,7 @@ import json
 import random
 from typing import Any
 
+import orjson
 import pytest
 import rfc8785
 from hypothesis import given, settings
@@ -22,6 +23,7 @@ from catalog import CatalogInvalid, CatalogModel, load_catalog
 from catalog._catalog import _raw_catalog, catalog_from_document
 from catalog._parse import parse_json
 from catalog._raw import struct_for
+from catalog._scan import scan_canonical
 
 from ._helpers import clone, document, example
 from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _mutate
@@ -63,7 +65,11 @@ def _check(doc: Any, seed: int) -> None:
     except ValueError:  # NaN and the like: not JSON
         return
     for text in texts:
-        cat = _raw_catalog(text)
+        cat, scanned = _raw_catalog(text)
+        if scanned:
+            # load_catalog then skips the orjson tier's scan: it must decline these bytes too
+            assert cat is None
+            assert scan_canonical(orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)) is None
         if cat is None:
             continue
         parsed = json.loads(text)
@@ -102,7 +108,7 @@ def test_generated_valid_documents_take_the_raw_tier(doc: dict[str, Any], seed: 
     short = all(len(s.encode()) <= 200 for s in _strings(doc))
     plain = b"\\" not in json.dumps(doc, ensure_ascii=False).encode()
     for text in _texts(doc, seed):
-        assert (_raw_catalog(text) is not None) == (short and plain), text
+        assert (_raw_catalog(text)[0] is not None) == (short and plain), text
 
 
 def _strings(value: Any) -> list[str]:
@@ -117,7 +123,7 @@ def _strings(value: Any) -> list[str]:
 def test_examples_take_the_raw_tier(name: str) -> None:
     doc = example(name)
     for text in _texts(doc, 1):
-        cat = _raw_catalog(text)
+        cat = _raw_catalog(text)[0]
         assert cat is not None
         assert cat.canonical == rfc8785.dumps(doc)
 
@@ -153,7 +159,7 @@ BASE = json.dumps(document(2), ensure_ascii=False, separators=(",", ":")).encode
 def test_undecoded_values_are_checked(old: bytes, new: bytes, match: str) -> None:
     bad = BASE.replace(old, new, 1)
     assert bad != BASE
-    assert _raw_catalog(bad) is None
+    assert _raw_catalog(bad)[0] is None
     with pytest.raises(CatalogInvalid, match=match):
         load_catalog(bad)
 
@@ -162,12 +168,12 @@ def test_whitespace_inside_a_raw_value_is_declined_but_the_document_is_valid() -
     doc = document(2)
     doc["resources"][0]["related_codes"] = ["101001/000002"]
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    assert _raw_catalog(text) is not None
+    assert _raw_catalog(text)[0] is not None
     spaced = text.replace(
         b'"related_codes":["101001/000002"]', b'"related_codes":[ "101001/000002" ]'
     )
     # list items are parsed, so the spaces around them vanish; the tier still accepts
-    assert _raw_catalog(spaced) is not None
+    assert _raw_catalog(spaced)[0] is not None
     assert load_catalog(spaced).canonical == rfc8785.dumps(doc)
 
 
@@ -181,7 +187,7 @@ def test_whitespace_inside_a_raw_value_is_declined_but_the_document_is_valid() -
 )
 def test_duplicate_members_are_declined(old: bytes, new: bytes) -> None:
     bad = BASE.replace(old, new, 1)
-    assert _raw_catalog(bad) is None
+    assert _raw_catalog(bad)[0] is None
     with pytest.raises(CatalogInvalid, match="duplicate key"):
         load_catalog(bad)
 
@@ -189,7 +195,7 @@ def test_duplicate_members_are_declined(old: bytes, new: bytes) -> None:
 @pytest.mark.parametrize("depth", [40, 1_000, 200_000])
 def test_deep_nesting_in_a_value_is_declined_then_named(depth: int) -> None:
     bad = BASE.replace(b'"version":1', b'"version":' + b"[" * depth + b"]" * depth, 1)
-    assert _raw_catalog(bad) is None
+    assert _raw_catalog(bad)[0] is None
     with pytest.raises(CatalogInvalid, match="nested too deeply"):
         load_catalog(bad, max_bytes=len(bad))
 
@@ -198,7 +204,7 @@ CANONICAL = rfc8785.dumps(document(2))
 
 
 def test_canonical_input_is_taken_as_is() -> None:
-    cat = _raw_catalog(CANONICAL)
+    cat = _raw_catalog(CANONICAL)[0]
     assert cat is not None and cat.canonical is CANONICAL
     assert (cat.project_code, cat.kind.value, cat.version) == ("BJ-2026-0001", "declared", 1)
     assert cat.document == document(2)
@@ -217,7 +223,7 @@ def test_canonical_input_is_taken_as_is() -> None:
 def test_canonical_looking_input_is_still_checked(old: bytes, new: bytes, match: str) -> None:
     bad = CANONICAL.replace(old, new, 1)
     assert bad != CANONICAL
-    assert _raw_catalog(bad) is None
+    assert _raw_catalog(bad)[0] is None
     with pytest.raises(CatalogInvalid, match=match):
         load_catalog(bad)
 
@@ -253,7 +259,31 @@ def test_byte_mutations_are_never_wrongly_accepted(
             data[at:at] = chunk
         else:
             del data[at : at + 1 + len(chunk)]
-    cat = _raw_catalog(bytes(data))
+    cat = _raw_catalog(bytes(data))[0]
     if cat is not None:
         assert cat.canonical == _exact(bytes(data))
         assert cat.leaves == [rfc8785.dumps(r) for r in cat.document["resources"]]
+
+
+def test_a_declined_scan_is_not_repeated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text over 200 bytes: the raw tier's scan declines it, the orjson tier does not scan
+    the same bytes again, and the typed-dict tier still takes it (not the exact parser)."""
+    import catalog._catalog as impl
+
+    doc = example("acceptance.json")
+    doc["resources"][0]["name"] = "长" * 100  # 100 code points, 300 UTF-8 bytes
+    text = json.dumps(doc, ensure_ascii=False).encode()
+    scans: list[bytes] = []
+
+    def counting(canonical: bytes) -> list[bytes] | None:
+        scans.append(canonical)
+        return scan_canonical(canonical)
+
+    def no_exact(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the exact path was taken")
+
+    monkeypatch.setattr(impl, "scan_canonical", counting)
+    monkeypatch.setattr(impl, "parse_json", no_exact)
+    cat = load_catalog(text)
+    assert len(scans) == 1
+    assert cat.canonical == rfc8785.dumps(doc)
