@@ -33,6 +33,11 @@ from mulu.errors import ChainUnavailable, MuluError
 from .compile import REPO_ROOT
 from .statekeeper import process_alive
 
+#: The ``Popen`` of every node and keeper this process started, until it is reaped. They outlive
+#: the call that starts them (``mulu node start`` returns with the node running), and a ``Popen``
+#: dropped while its process runs warns (``ResourceWarning``); stop and kill reap through here.
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+
 __all__ = ["LocalNode", "NodeBinaryMissing", "NodeError", "NodeInfo", "find_anvil", "free_port"]
 
 
@@ -233,6 +238,8 @@ class LocalNode:
                     stdin=subprocess.DEVNULL,
                     start_new_session=True,
                 )
+                _CHILDREN[proc.pid] = proc
+                _CHILDREN[keeper.pid] = keeper
                 info = NodeInfo(
                     proc.pid, port, url, block_time, str(self.state_file), restored, keeper.pid
                 )
@@ -241,6 +248,7 @@ class LocalNode:
                 return info
             time.sleep(0.05)
         proc.kill()
+        proc.wait()
         raise NodeError(f"anvil did not answer on {url} within {timeout:.0f} s")
 
     def _last_port(self) -> int | None:
@@ -315,6 +323,11 @@ class LocalNode:
 
     @staticmethod
     def _reap(pid: int) -> None:
+        child = _CHILDREN.get(pid)
+        if child is not None:  # started here: its Popen reaps it (and then no longer warns)
+            if child.poll() is not None:
+                del _CHILDREN[pid]
+            return
         try:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
