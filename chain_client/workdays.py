@@ -8,20 +8,38 @@ count in Python, used by the index, the deadlines view and the audit.
 
 Working days follow the State Council's holiday arrangement, make-up workdays (调休) included,
 from the ``chinese_calendar`` package. For a year it does not know yet, :func:`is_workday` falls
-back to Monday-Friday and :func:`calendar_word` refuses unless asked for a provisional word.
+back to Monday-Friday and :func:`calendar_word` refuses unless given that year's published
+arrangement (:class:`Arrangement`, read from a small JSON file by :func:`read_arrangement`) or
+asked for a provisional word.
+
+An arrangement file, as the State Council's notice reads (days off, ranges allowed, and the
+weekend days worked instead)::
+
+    {"schema": "mulu.holidays/v1", "year": 2026,
+     "holidays": ["2026-01-01..2026-01-03", "2026-02-15..2026-02-23", ...],
+     "workdays": ["2026-01-04", "2026-02-14", ...]}
+
+For a year ``chinese_calendar`` knows, the file must agree with it day by day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import chinese_calendar
 
 from mulu.errors import InvalidInput
 
 __all__ = [
+    "ARRANGEMENT_SCHEMA",
     "BEIJING",
+    "Arrangement",
+    "ArrangementInvalid",
     "RECTIFICATION_WORKDAYS",
     "WORD_DAYS",
     "CalendarUnknown",
@@ -30,6 +48,8 @@ __all__ = [
     "day_date",
     "is_workday",
     "known",
+    "load_arrangement",
+    "read_arrangement",
     "rectification_due",
     "to_datetime",
     "word_index",
@@ -54,9 +74,10 @@ class CalendarUnknown(InvalidInput):
     def __init__(self, day: date) -> None:
         self.day = day
         super().__init__(
-            f"the PRC holiday arrangement of {day.year} is unknown to chinese_calendar "
-            f"{getattr(chinese_calendar, '__version__', '')}; record it once published "
-            "(or pass provisional=True / --provisional for Monday-Friday)"
+            f"the PRC holiday arrangement of {day.year} (needed from {day}) is unknown to "
+            f"chinese_calendar {getattr(chinese_calendar, '__version__', '')}: give its "
+            "published arrangement (arrangements= / --holidays FILE), or take Monday-Friday "
+            "(provisional=True / --provisional)"
         )
 
 
@@ -91,18 +112,157 @@ def word_index(day: int) -> int:
     return day // WORD_DAYS
 
 
-def calendar_word(index: int, *, provisional: bool = False) -> int:
-    """The calendar word ``index`` as ``setWorkCalendar`` takes it (marker bit included)."""
+def calendar_word(
+    index: int, *, provisional: bool = False, arrangements: Iterable[Arrangement] = ()
+) -> int:
+    """The calendar word ``index`` as ``setWorkCalendar`` takes it (marker bit included).
+
+    A day of a year in ``arrangements`` follows that arrangement; of a year ``chinese_calendar``
+    knows, the package; of any other year, Monday-Friday when ``provisional``, else
+    :class:`CalendarUnknown`."""
     if index < 0 or index >= 2**32:
         raise InvalidInput(f"calendar word index {index} out of range")
+    by_year: dict[int, Arrangement] = {}
+    for a in arrangements:
+        if a.year in by_year and by_year[a.year] != a:
+            raise InvalidInput(f"two different holiday arrangements for {a.year}")
+        by_year[a.year] = a
     bits = MARKER
     for i in range(WORD_DAYS):
         d = day_date(index * WORD_DAYS + i)
-        if not provisional and not known(d):
+        arrangement = by_year.get(d.year)
+        if arrangement is not None:
+            working = arrangement.is_workday(d)
+        elif provisional or known(d):
+            working = is_workday(d)
+        else:
             raise CalendarUnknown(d)
-        if is_workday(d):
+        if working:
             bits |= 1 << i
     return bits
+
+
+#: the ``schema`` member of an arrangement file
+ARRANGEMENT_SCHEMA = "mulu.holidays/v1"
+_ARRANGEMENT_MAX_BYTES = 64 * 1024
+
+
+class ArrangementInvalid(InvalidInput):
+    """A holiday arrangement file that is malformed, or contradicts what is known of its year."""
+
+    def __init__(self, source: str, problem: str) -> None:
+        self.source = source
+        self.problem = problem
+        super().__init__(f"{source}: {problem}")
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """One year's holiday arrangement as the State Council publishes it: the days off
+    (``holidays``, weekends inside a holiday period included or not) and the weekend days worked
+    instead (``workdays``, 调休). Every other Monday-Friday is a working day."""
+
+    year: int
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+
+    def is_workday(self, day: date) -> bool:
+        if day.year != self.year:
+            raise InvalidInput(f"{day} is outside the {self.year} arrangement")
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+def _dates(source: str, key: str, value: Any, year: int) -> set[date]:
+    """The dates of member ``key``: a list of ``YYYY-MM-DD`` or ``YYYY-MM-DD..YYYY-MM-DD``."""
+    if not isinstance(value, list):
+        raise ArrangementInvalid(source, f"{key} must be a list of dates, not {type(value).__name__}")
+    out: set[date] = set()
+    for i, item in enumerate(value):
+        where = f"{key}[{i}]"
+        if not isinstance(item, str):
+            raise ArrangementInvalid(source, f"{where} must be a string, not {type(item).__name__}")
+        ends = item.split("..")
+        try:
+            if len(ends) > 2 or any(len(e) != 10 for e in ends):
+                raise ValueError
+            first, last = date.fromisoformat(ends[0]), date.fromisoformat(ends[-1])
+        except ValueError:
+            raise ArrangementInvalid(
+                source, f"{where} {item!r} is not YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD"
+            ) from None
+        if last < first:
+            raise ArrangementInvalid(source, f"{where} {item!r} ends before it starts")
+        if first.year != year or last.year != year:
+            raise ArrangementInvalid(source, f"{where} {item!r} is not in {year}")
+        out.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+    return out
+
+
+def load_arrangement(data: bytes | str, source: str = "<arrangement>") -> Arrangement:
+    """Parse and check an arrangement file's text (see the module's docstring).
+
+    Raises :class:`ArrangementInvalid` naming the member and entry at fault: not JSON, another
+    schema, an unknown or missing member, a date that is malformed or outside ``year``, a day both
+    off and worked, a make-up workday that is not a Saturday or Sunday, or (for a year
+    ``chinese_calendar`` knows) any day on which the two disagree.
+    """
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ArrangementInvalid(source, f"not JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise ArrangementInvalid(source, "must be a JSON object")
+    expected = {"schema", "year", "holidays", "workdays"}
+    unknown = sorted(set(doc) - expected)
+    if unknown:
+        raise ArrangementInvalid(source, f"unknown member {unknown[0]!r}")
+    missing = sorted(expected - set(doc))
+    if missing:
+        raise ArrangementInvalid(source, f"missing member {missing[0]!r}")
+    if doc["schema"] != ARRANGEMENT_SCHEMA:
+        raise ArrangementInvalid(source, f"schema must be {ARRANGEMENT_SCHEMA!r}, not {doc['schema']!r}")
+    year = doc["year"]
+    if type(year) is not int or not 1970 <= year <= 9999:
+        raise ArrangementInvalid(source, f"year must be an integer 1970..9999, not {year!r}")
+    holidays = _dates(source, "holidays", doc["holidays"], year)
+    workdays = _dates(source, "workdays", doc["workdays"], year)
+    both = sorted(holidays & workdays)
+    if both:
+        raise ArrangementInvalid(source, f"{both[0]} is listed both as a holiday and as a workday")
+    weekday = sorted(d for d in workdays if d.weekday() < 5)
+    if weekday:
+        raise ArrangementInvalid(
+            source, f"workdays lists {weekday[0]}, a weekday: only Saturdays and Sundays are made up"
+        )
+    arrangement = Arrangement(year, frozenset(holidays), frozenset(workdays))
+    first = date(year, 1, 1)
+    if known(first):
+        for n in range((date(year + 1, 1, 1) - first).days):
+            d = first + timedelta(days=n)
+            if arrangement.is_workday(d) != is_workday(d):
+                version = getattr(chinese_calendar, "__version__", "")
+                says = "a working day" if is_workday(d) else "a day off"
+                raise ArrangementInvalid(
+                    source,
+                    f"chinese_calendar {version} knows {year} and says {d} is {says}; the file "
+                    "does not",
+                )
+    return arrangement
+
+
+def read_arrangement(path: str | os.PathLike[str]) -> Arrangement:
+    """:func:`load_arrangement` of a file (at most 64 KiB)."""
+    source = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(_ARRANGEMENT_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ArrangementInvalid(source, f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > _ARRANGEMENT_MAX_BYTES:
+        raise ArrangementInvalid(source, f"larger than {_ARRANGEMENT_MAX_BYTES} bytes")
+    return load_arrangement(data, source)
 
 
 def words_covering(start: date, end: date) -> list[int]:

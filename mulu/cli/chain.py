@@ -627,19 +627,33 @@ def project_calendar(
     end: Annotated[dt.datetime, typer.Option("--to", formats=["%Y-%m-%d"], help="Last date.")],
     provisional: Annotated[
         bool,
-        typer.Option(help="Monday-Friday for years whose holiday arrangement is not published."),
+        typer.Option(help="Monday-Friday for years whose holiday arrangement is not known."),
     ] = False,
+    holidays: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--holidays",
+            help="A year's published holiday arrangement (JSON: schema mulu.holidays/v1, year, "
+            "holidays, workdays; see examples/holidays-2026.json), for a year chinese_calendar "
+            "does not know yet. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Record the PRC working-day calendar (holidays and 调休) on chain for deadlines counted in
-    working days (REVIEWER). Words already recorded with the same days are left alone."""
+    working days (REVIEWER). Words already recorded with the same days are left alone; every
+    word is computed (and any file checked) before the first is sent."""
     from chain_client import workdays
 
-    session = _session(ctx)
-    signer = session.signer(Role.REVIEWER, unit_of=None)
+    arrangements = [workdays.read_arrangement(p) for p in holidays or []]
     words = workdays.words_covering(start.date(), end.date())
     if len(words) > 64:
         raise InvalidInput(f"--from/--to span {len(words)} calendar words; at most 64 at a time")
-    planned = [(w, workdays.calendar_word(w, provisional=provisional)) for w in words]
+    planned = [
+        (w, workdays.calendar_word(w, provisional=provisional, arrangements=arrangements))
+        for w in words
+    ]
+    session = _session(ctx)
+    signer = session.signer(Role.REVIEWER, unit_of=None)
     recorded, txs = [], []
     for w, bits in planned:
         if session.ledger.work_calendar(w) == bits:

@@ -172,3 +172,42 @@ def test_member_governance_through_the_cli(home: Path) -> None:
     assert shown["active"] is True and shown["roles"] == ["UNIT"]
     assert shown["keys"][0]["x_y"] == "0x" + newcomer.sm2_public_key.hex()
     mulu(home, "--as", "eitb", "member", "propose", "promote", "unit3", check=2)
+
+
+def test_calendar_from_a_published_arrangement(home: Path, tmp_path: Path) -> None:
+    """``project calendar`` (REVIEWER): a year the package does not know is refused, recorded
+    from its arrangement file (other unknown days provisional), then left alone when unchanged."""
+    js(home, "dev", "bootstrap")
+    span = ("project", "calendar", "--from", "2031-01-01", "--to", "2031-12-31")
+    unknown = mulu(home, *span, check=2)
+    # the first word begins in 2030, which nothing describes
+    assert (
+        "CalendarUnknown" in unknown.stderr and "of 2030 (needed from 2030-09-28)" in unknown.stderr
+    )
+    hols = tmp_path / "hols-2031.json"
+    hols.write_text(
+        json.dumps(
+            {
+                "schema": "mulu.holidays/v1",
+                "year": 2031,  # made-up test data
+                "holidays": ["2031-01-01", "2031-10-01..2031-10-07"],
+                "workdays": ["2031-10-11"],
+            }
+        )
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text(hols.read_text().replace("2031-10-11", "2031-10-13"))
+    refused = mulu(home, *span, "--holidays", str(bad), "--provisional", check=2)
+    assert "ArrangementInvalid" in refused.stderr and "2031-10-13, a weekday" in refused.stderr
+    # the refusals recorded nothing: every word is recorded now
+    first = js(home, *span, "--holidays", str(hols), "--provisional")
+    assert first["recorded"] == first["words"] == [87, 88] and len(first["transactions"]) == 2
+    assert first["covers"] == ["2030-09-28", "2032-02-19"]
+    again = js(home, *span, "--holidays", str(hols), "--provisional")
+    assert again["recorded"] == [] and again["transactions"] == []
+    # without the file the words differ (New Year is Monday-Friday then): recorded again
+    plain = js(home, *span, "--provisional")
+    assert plain["recorded"] == [87, 88]
+    # a change is a transaction, and only a REVIEWER may send it
+    wrong = mulu(home, "--as", "unit1", *span, "--holidays", str(hols), "--provisional", check=1)
+    assert "Unauthorized" in wrong.stderr, wrong.stderr
