@@ -36,6 +36,9 @@ contract Confirmations is IConfirmations {
     bytes17 internal constant OWNERSHIP_DOMAIN = "mulu.ownership.v1";
     /// @dev Order of the SM2 curve (GB/T 32918.5): r and s lie in [1, N - 1].
     uint256 internal constant N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123;
+    /// @dev Mask bits of UNIT and PLATFORM in {IMembers-activeRoles}: Roles.maskOf(Roles.UNIT), (Roles.PLATFORM).
+    uint8 internal constant _UNIT_BIT = 32;
+    uint8 internal constant _PLATFORM_BIT = 64;
 
     IMembers private immutable _members;
     IProjectLibrary private immutable _library;
@@ -74,7 +77,7 @@ contract Confirmations is IConfirmations {
      * Emits {StepsConfirmed}.
      */
     function confirmSteps(bytes32 code, uint32 version, Step step, uint32[] calldata indices) external {
-        _checkPlatform(code);
+        _checkPlatform(code, _members.hasActiveRole(Roles.PLATFORM, msg.sender));
         if (step != Step.CLOUD && step != Step.INTERFACE) revert ConfirmationStepNotConfirmable(step);
         uint32 count = _checkLatest(code, version, indices.length);
         _count(code, version, step, count, _setBits(code, version, step, indices, count));
@@ -97,10 +100,12 @@ contract Confirmations is IConfirmations {
     function confirmUpdates(bytes32 code, uint32 version, uint32[] calldata indices, uint64[] calldata refreshedAt)
         external
     {
-        if (_members.hasActiveRole(Roles.UNIT, msg.sender) && !_members.hasActiveRole(Roles.PLATFORM, msg.sender)) {
-            _checkUnit(code);
+        // one call for both roles (a PLATFORM that is also a UNIT confirms as the platform)
+        uint8 roles = _members.activeRoles(msg.sender);
+        if (roles & _UNIT_BIT != 0 && roles & _PLATFORM_BIT == 0) {
+            _checkUnit(code, true);
         } else {
-            _checkPlatform(code);
+            _checkPlatform(code, roles & _PLATFORM_BIT != 0);
         }
         uint32 count = _checkLatest(code, version, indices.length);
         if (refreshedAt.length != indices.length) revert ConfirmationLengthMismatch(indices.length, refreshedAt.length);
@@ -154,7 +159,7 @@ contract Confirmations is IConfirmations {
         bytes32 r,
         bytes32 s
     ) external {
-        _checkUnit(code);
+        _checkUnit(code, _members.hasActiveRole(Roles.UNIT, msg.sender));
         uint32 count = _checkLatest(code, version, indices.length);
         bytes32 anchored = _ledger.anchorCommitment(code, ICatalogLedger.CatalogKind.ACCEPTANCE, version);
         bytes32 submitted = keccak256(abi.encode(digest, merkleRoot, count));
@@ -266,18 +271,17 @@ contract Confirmations is IConfirmations {
 
     // ---------------------------------------------------------------- internal
 
-    function _checkPlatform(bytes32 code) internal view {
-        if (!_members.hasActiveRole(Roles.PLATFORM, msg.sender)) {
-            revert IProjectLibrary.ProjectUnauthorized(msg.sender, Roles.PLATFORM);
-        }
+    /// @dev The caller is an active PLATFORM (`isPlatform`, asked of Members by the caller) and
+    /// `code` is a project.
+    function _checkPlatform(bytes32 code, bool isPlatform) internal view {
+        if (!isPlatform) revert IProjectLibrary.ProjectUnauthorized(msg.sender, Roles.PLATFORM);
         if (_library.unitOf(code) == address(0)) revert IProjectLibrary.ProjectUnknown(code);
     }
 
-    /// @dev The caller is an active UNIT and the unit registered for `code` (the library's order).
-    function _checkUnit(bytes32 code) internal view {
-        if (!_members.hasActiveRole(Roles.UNIT, msg.sender)) {
-            revert IProjectLibrary.ProjectUnauthorized(msg.sender, Roles.UNIT);
-        }
+    /// @dev The caller is an active UNIT (`isUnit`, asked of Members by the caller) and the unit
+    /// registered for `code` (the library's order).
+    function _checkUnit(bytes32 code, bool isUnit) internal view {
+        if (!isUnit) revert IProjectLibrary.ProjectUnauthorized(msg.sender, Roles.UNIT);
         address unit = _library.unitOf(code);
         if (unit == address(0)) revert IProjectLibrary.ProjectUnknown(code);
         if (unit != msg.sender) revert IProjectLibrary.ProjectNotUnit(code, msg.sender, unit);

@@ -50,7 +50,7 @@ library MemberKeys {
 
     /// @dev The key with `validFromBlock <= blockNumber < validUntilBlock` (open-ended when
     /// `validUntilBlock == 0`); `found` is false when there is none.
-    function at(IMembers.Key[] storage keys, uint256 blockNumber)
+    function keyAt(IMembers.Key[] storage keys, uint256 blockNumber)
         internal
         view
         returns (bool found, bytes32 x, bytes32 y)

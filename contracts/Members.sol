@@ -213,6 +213,13 @@ contract Members is AccessControl, IMembers {
         return m.active && bit != 0 && m.roleMask & bit != 0;
     }
 
+    /// @dev The role mask of `account` (bit i = {Roles-byBit}(i)) if it is an active member, else 0:
+    /// every {hasActiveRole} answer for the account in one call.
+    function activeRoles(address account) external view returns (uint8 roleMask) {
+        Member storage m = _members[account];
+        return m.active ? m.roleMask : 0;
+    }
+
     /// @dev True iff `account` is an active member.
     function isActive(address account) external view returns (bool) {
         return _members[account].active;
@@ -240,7 +247,7 @@ contract Members is AccessControl, IMembers {
      */
     function keyAt(address account, uint256 blockNumber) external view returns (bytes32 x, bytes32 y) {
         bool found;
-        (found, x, y) = _members[account].keys.at(blockNumber);
+        (found, x, y) = _members[account].keys.keyAt(blockNumber);
         if (!found) revert MembersNoKeyAt(account, blockNumber);
     }
 

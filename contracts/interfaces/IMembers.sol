@@ -184,6 +184,8 @@ interface IMembers {
 
     function hasActiveRole(bytes32 role, address account) external view returns (bool);
 
+    function activeRoles(address account) external view returns (uint8 roleMask);
+
     function isActive(address account) external view returns (bool);
 
     function activeMemberId(bytes32 role, address account) external view returns (uint32);

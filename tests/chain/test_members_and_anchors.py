@@ -111,6 +111,42 @@ def test_key_rotation_and_revocation_keep_history(world: World) -> None:
     assert not world.ledger.has_role(Role.UNIT, unit)
 
 
+def test_active_roles_is_the_mask_of_an_active_member(world: World) -> None:
+    """``Members.activeRoles``: every ``hasActiveRole`` answer in one call (Confirmations asks it)."""
+
+    def active_roles(account: str) -> int:
+        return int(world.ledger.members.functions.activeRoles(account).call())
+
+    for name in ("eitb", "unit2", "platform"):
+        account = world[name].address
+        mask = active_roles(account)
+        assert mask == world.ledger.member(account)["roleMask"] != 0
+        for role in Role:
+            assert bool(mask & (1 << _BIT[role])) == world.ledger.has_role(role, account), (
+                name,
+                role,
+            )
+    assert active_roles(world.chain.new_account().address) == 0
+    unit = world["unit2"].address
+    pid, _ = world.ledger.propose(world["drc"], ProposalKind.REVOKE, unit)
+    world.ledger.approve(world["finance"], pid)
+    world.ledger.execute(world["finance"], pid)
+    assert active_roles(unit) == 0 and not world.ledger.member(unit)["active"]
+
+
+# Roles.byBit's order
+_BIT = {
+    Role.GOVERNOR: 0,
+    Role.REVIEWER: 1,
+    Role.FUNDER: 2,
+    Role.CRYPTO: 3,
+    Role.SECTOR: 4,
+    Role.UNIT: 5,
+    Role.PLATFORM: 6,
+    Role.AUDITOR: 7,
+}
+
+
 def test_governors_cannot_drop_below_threshold(world: World) -> None:
     pid, _ = world.ledger.propose(world["eitb"], ProposalKind.REVOKE, world["drc"].address)
     world.ledger.approve(world["finance"], pid)
