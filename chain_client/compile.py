@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -154,19 +155,28 @@ def _run_native(data: dict[str, Any], binary: str) -> dict[str, Any]:
 
 
 def compile_contracts(
-    solc_binary: str | None = None, only: str | None = None
+    solc_binary: str | None = None,
+    only: str | None = None,
+    *,
+    on_warning: Callable[[str], None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Compile every project contract; return ``{ContractName: artifact}``.
 
     ``solc_binary`` (or env ``SOLC_BINARY``) selects a native compiler via py-solc-x;
-    ``only`` compiles just the sources under that path prefix.
+    ``only`` compiles just the sources under that path prefix. Errors raise
+    :class:`CompilerError`; every other diagnostic (warnings, infos) goes to ``on_warning``,
+    formatted as solc formats it.
     """
     data = build_input(only)
     binary = solc_binary or os.environ.get("SOLC_BINARY")
     output = _run_native(data, binary) if binary else _run_solcjs(data)
-    errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
+    diagnostics = output.get("errors", [])
+    errors = [e for e in diagnostics if e.get("severity") == "error"]
     if errors:
         raise CompilerError("\n".join(e.get("formattedMessage", str(e)) for e in errors))
+    if on_warning is not None:
+        for e in diagnostics:
+            on_warning(e.get("formattedMessage") or str(e))
     artifacts: dict[str, dict[str, Any]] = {}
     own = set(data["sources"]) & set(own_sources())
     for unit, contracts in output.get("contracts", {}).items():
@@ -238,7 +248,7 @@ def main() -> None:
     import sys
 
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
-    artifacts = compile_contracts(only=only)
+    artifacts = compile_contracts(only=only, on_warning=lambda w: print(w, file=sys.stderr))
     if only is not None:
         ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
         for name, artifact in artifacts.items():
