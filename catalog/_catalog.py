@@ -38,7 +38,9 @@ def _problems(exc: ValidationError) -> list[tuple[str, str]]:
         loc = tuple(err["loc"])
         cause = (err.get("ctx") or {}).get("error")
         if isinstance(cause, _CrossFieldError):
-            out.extend((json_path((*loc, *relative_parts(rel))), msg) for rel, msg in cause.problems)
+            out.extend(
+                (json_path((*loc, *relative_parts(rel))), msg) for rel, msg in cause.problems
+            )
             continue
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
@@ -90,8 +92,9 @@ def _same_members(data: bytes, canonical: bytes) -> bool:
     """
     if b"\\" in data:
         return False
-    if len(data) == len(canonical) and not (b" " in data or b"\n" in data or b"\r" in data
-                                             or b"\t" in data):
+    if len(data) == len(canonical) and not (
+        b" " in data or b"\n" in data or b"\r" in data or b"\t" in data
+    ):
         return True
     return data.count(b":") == canonical.count(b":")
 
@@ -150,13 +153,16 @@ class Catalog:
     @cached_property
     def document(self) -> dict[str, Any]:
         """The parsed JSON object exactly as given (member order included)."""
-        document: dict[str, Any] = (_orjson.loads(self._source) if _orjson is not None
-                                    else parse_json(self._source))
+        document: dict[str, Any] = (
+            _orjson.loads(self._source) if _orjson is not None else parse_json(self._source)
+        )
         return document
 
     def __repr__(self) -> str:
-        return (f"Catalog({self.project_code} {self.kind.value} v{self.version}, "
-                f"{self.resource_count} resources, digest {self.digest.hex()[:16]}…)")
+        return (
+            f"Catalog({self.project_code} {self.kind.value} v{self.version}, "
+            f"{self.resource_count} resources, digest {self.digest.hex()[:16]}…)"
+        )
 
     @cached_property
     def _codes(self) -> dict[str, int]:
@@ -207,8 +213,10 @@ class Catalog:
         try:
             return self._codes[resource_code]
         except KeyError:
-            raise ProofInvalid(f"resource {resource_code!r} is not in catalog "
-                               f"{self.project_code} {self.kind.value} v{self.version}") from None
+            raise ProofInvalid(
+                f"resource {resource_code!r} is not in catalog "
+                f"{self.project_code} {self.kind.value} v{self.version}"
+            ) from None
 
     def resource(self, resource_code: str) -> dict[str, Any]:
         return dict(self.document["resources"][self.index_of(resource_code)])
@@ -283,8 +291,11 @@ def _raw_catalog(data: bytes) -> tuple[Catalog | None, bool]:
         return None, False
     leaves = None
     canonical = data
-    if (data.startswith(b'{"') and (_FIRST_RESOURCE in data or _RESOURCES_SLOT in data)
-            and not any(map(data.__contains__, _CONTROLS))):
+    if (
+        data.startswith(b'{"')
+        and (_FIRST_RESOURCE in data or _RESOURCES_SLOT in data)
+        and not any(map(data.__contains__, _CONTROLS))
+    ):
         leaves = scan_canonical(data)  # a document that looks canonical
     if leaves is None:
         sorted_ = raw_canonical(data)

@@ -28,8 +28,14 @@ from ._jcs import canonicalize
 from ._merkle import SM3_HASHER, Hasher, InclusionProof, hasher_by_name, verify_inclusion
 from ._parse import json_path
 
-__all__ = ["CatalogDiff", "DIFF_SCHEMA_ID", "change_ratio_bp", "diff_catalogs", "field_changes",
-           "verify_diff"]
+__all__ = [
+    "CatalogDiff",
+    "DIFF_SCHEMA_ID",
+    "change_ratio_bp",
+    "diff_catalogs",
+    "field_changes",
+    "verify_diff",
+]
 
 DIFF_SCHEMA_ID = "mulu.catalog-diff/v1"
 _MISSING = object()
@@ -61,8 +67,11 @@ def field_changes(old: Any, new: Any, path: tuple[str | int, ...] = ()) -> list[
             out += field_changes(old.get(key, _MISSING), new.get(key, _MISSING), (*path, key))
     elif isinstance(old, list) and isinstance(new, list):
         for i in range(max(len(old), len(new))):
-            out += field_changes(old[i] if i < len(old) else _MISSING,
-                                 new[i] if i < len(new) else _MISSING, (*path, i))
+            out += field_changes(
+                old[i] if i < len(old) else _MISSING,
+                new[i] if i < len(new) else _MISSING,
+                (*path, i),
+            )
     elif old is _MISSING and new is _MISSING:
         pass
     elif old is _MISSING or new is _MISSING or not _same(old, new):
@@ -131,8 +140,10 @@ class CatalogDiff:
         return _check(data, hasher)
 
     def __repr__(self) -> str:
-        return (f"CatalogDiff(+{len(self.added)} -{len(self.removed)} ~{len(self.changed)} "
-                f"={self.unchanged_count}, {self.ratio_bp} bp)")
+        return (
+            f"CatalogDiff(+{len(self.added)} -{len(self.removed)} ~{len(self.changed)} "
+            f"={self.unchanged_count}, {self.ratio_bp} bp)"
+        )
 
 
 def _side(cat: Catalog, hasher: Hasher) -> dict[str, Any]:
@@ -145,8 +156,13 @@ def _side(cat: Catalog, hasher: Hasher) -> dict[str, Any]:
     }
 
 
-def _body(project_code: str, algorithm: str, old: dict[str, Any], new: dict[str, Any],
-          entries: list[dict[str, Any]]) -> dict[str, Any]:
+def _body(
+    project_code: str,
+    algorithm: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    entries: list[dict[str, Any]],
+) -> dict[str, Any]:
     """Everything but the proofs, computed from the entries (shared by build and check)."""
     added, removed, changed = [], [], []
     unchanged = 0
@@ -171,8 +187,12 @@ def _body(project_code: str, algorithm: str, old: dict[str, Any], new: dict[str,
         "added": added,
         "removed": removed,
         "changed": changed,
-        "counts": {"added": len(added), "removed": len(removed), "changed": len(changed),
-                   "unchanged": unchanged},
+        "counts": {
+            "added": len(added),
+            "removed": len(removed),
+            "changed": len(changed),
+            "unchanged": unchanged,
+        },
         "ratio_bp": change_ratio_bp(len(added), len(removed), len(changed), old["resource_count"]),
     }
 
@@ -180,19 +200,29 @@ def _body(project_code: str, algorithm: str, old: dict[str, Any], new: dict[str,
 def diff_catalogs(old: Catalog, new: Catalog, *, hasher: Hasher = SM3_HASHER) -> CatalogDiff:
     """The proven diff from ``old`` to ``new`` (same project)."""
     if old.project_code != new.project_code:
-        raise CatalogInvalid.at("$.project_code", f"catalogs of different projects: "
-                                f"{old.project_code} vs {new.project_code}")
+        raise CatalogInvalid.at(
+            "$.project_code",
+            f"catalogs of different projects: {old.project_code} vs {new.project_code}",
+        )
     old_tree, new_tree = old.tree_with(hasher), new.tree_with(hasher)
 
     def side(cat: Catalog, tree: Any, index: int) -> dict[str, Any]:
-        return {"leaf_index": index, "resource": cat.document["resources"][index],
-                "audit_path": [p.hex() for p in tree.audit_path(index)]}
+        return {
+            "leaf_index": index,
+            "resource": cat.document["resources"][index],
+            "audit_path": [p.hex() for p in tree.audit_path(index)],
+        }
 
     entries: list[dict[str, Any]] = []
     for i, code in enumerate(old.codes):
         j = new._codes.get(code)
-        entries.append({"code": code, "old": side(old, old_tree, i),
-                        "new": None if j is None else side(new, new_tree, j)})
+        entries.append(
+            {
+                "code": code,
+                "old": side(old, old_tree, i),
+                "new": None if j is None else side(new, new_tree, j),
+            }
+        )
     for j, code in enumerate(new.codes):
         if code not in old._codes:
             entries.append({"code": code, "old": None, "new": side(new, new_tree, j)})
@@ -259,19 +289,24 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
                 raise _fail(f"{where}.{name}.resource: its code is not {code}")
             index, info = s["leaf_index"], sides[name]
             if type(index) is not int or not 0 <= index < info["count"] or index in info["seen"]:
-                raise _fail(f"{where}.{name}.leaf_index: {index!r} is out of range or repeated "
-                            f"(tree size {info['count']})")
+                raise _fail(
+                    f"{where}.{name}.leaf_index: {index!r} is out of range or repeated "
+                    f"(tree size {info['count']})"
+                )
             info["seen"].add(index)
             path = s["audit_path"]
             try:
                 leaf = canonicalize(resource)
                 hashes = tuple(bytes.fromhex(p) for p in path)
-                proof = InclusionProof(index, info["count"], hasher.hash_leaf(leaf), hashes,
-                                       info["root"], hasher.name)
+                proof = InclusionProof(
+                    index, info["count"], hasher.hash_leaf(leaf), hashes, info["root"], hasher.name
+                )
                 verify_inclusion(proof, info["root"], hasher)
             except RootMismatch as exc:
-                raise DiffInvalid(f"diff: {where}.{name}: resource {code} is not leaf {index} "
-                                  f"of the {name} root: {exc}") from exc
+                raise DiffInvalid(
+                    f"diff: {where}.{name}: resource {code} is not leaf {index} "
+                    f"of the {name} root: {exc}"
+                ) from exc
             except (ProofInvalid, CatalogInvalid, TypeError, ValueError) as exc:
                 raise _fail(f"{where}.{name}: bad proof for {code}: {exc}") from exc
     for name, info in sides.items():
@@ -282,8 +317,9 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
     for key, want in expected.items():
         got = data.get(key, _MISSING)
         if got is _MISSING or canonicalize(got) != canonicalize(want):
-            raise _fail(f"{key} does not match the proofs: claimed {_short(got)}, "
-                        f"recomputed {_short(want)}")
+            raise _fail(
+                f"{key} does not match the proofs: claimed {_short(got)}, recomputed {_short(want)}"
+            )
     extra = set(data) - set(expected) - {"proofs"}
     if extra:
         raise _fail(f"unknown field(s) {', '.join(sorted(extra))}")
@@ -297,9 +333,15 @@ def _short(value: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def verify_diff(diff: CatalogDiff | Mapping[str, Any], old_root: bytes, new_root: bytes,
-                *, hasher: Hasher | None = None, old_count: int | None = None,
-                new_count: int | None = None) -> None:
+def verify_diff(
+    diff: CatalogDiff | Mapping[str, Any],
+    old_root: bytes,
+    new_root: bytes,
+    *,
+    hasher: Hasher | None = None,
+    old_count: int | None = None,
+    new_count: int | None = None,
+) -> None:
     """Check a diff against the two anchored roots (and resource counts, when known); ``None``
     or raise.
 

@@ -1,13 +1,13 @@
 """The catalog package's errors, under :mod:`mulu.errors`::
 
-    MuluError
-    └── CatalogError
-        ├── CatalogInvalid (InvalidInput, exit 2)   malformed document; ``.problems`` = [(path, msg)]
-        │   ├── CatalogTooLarge                      over the size limit, refused before parsing
-        │   └── TemplateInvalid                      a CSV/XLSX sheet; paths name sheet, row, column
-        ├── ProofInvalid (RuleViolation, exit 1)     a proof is malformed or does not verify
-        │   └── RootMismatch                         recomputed root differs; ``.expected/.calculated``
-        └── DiffInvalid (RuleViolation, exit 1)      a diff is inconsistent with its proofs or roots
+MuluError
+└── CatalogError
+    ├── CatalogInvalid (InvalidInput, exit 2)   malformed document; ``.problems`` = [(path, msg)]
+    │   ├── CatalogTooLarge                      over the size limit, refused before parsing
+    │   └── TemplateInvalid                      a CSV/XLSX sheet; paths name sheet, row, column
+    ├── ProofInvalid (RuleViolation, exit 1)     a proof is malformed or does not verify
+    │   └── RootMismatch                         recomputed root differs; ``.expected/.calculated``
+    └── DiffInvalid (RuleViolation, exit 1)      a diff is inconsistent with its proofs or roots
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ class RootMismatch(ProofInvalid):
     def __init__(self, expected: bytes, calculated: bytes, what: str = "root") -> None:
         self.expected = expected
         self.calculated = calculated
-        super().__init__(f"{what} mismatch: expected {expected.hex()}, calculated {calculated.hex()}")
+        super().__init__(
+            f"{what} mismatch: expected {expected.hex()}, calculated {calculated.hex()}"
+        )
 
 
 class DiffInvalid(CatalogError, RuleViolation):

@@ -44,11 +44,27 @@ Code = Annotated[str, StringConstraints(pattern=RESOURCE_CODE_PATTERN)]
 ShareLit = Literal["无条件共享", "有条件共享", "不予共享"]
 OpenLit = Literal["无条件开放", "有条件开放", "不予开放"]
 CycleLit = Literal["实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期"]
-DataTypeLit = Literal["字符型", "数值型", "货币型", "日期型", "日期时间型", "逻辑型", "备注型", "二进制",
-                      "浮点型", "整型", "通用型"]
+DataTypeLit = Literal[
+    "字符型",
+    "数值型",
+    "货币型",
+    "日期型",
+    "日期时间型",
+    "逻辑型",
+    "备注型",
+    "二进制",
+    "浮点型",
+    "整型",
+    "通用型",
+]
 KindLit = Literal["declared", "acceptance"]
-LITERALS: dict[type, Any] = {ShareType: ShareLit, OpenType: OpenLit, UpdateCycle: CycleLit,
-                             DataType: DataTypeLit, CatalogKind: KindLit}
+LITERALS: dict[type, Any] = {
+    ShareType: ShareLit,
+    OpenType: OpenLit,
+    UpdateCycle: CycleLit,
+    DataType: DataTypeLit,
+    CatalogKind: KindLit,
+}
 
 
 @with_config(_CONFIG)

@@ -119,7 +119,9 @@ def hasher_by_name(name: str) -> LogHasher:
     try:
         return _BY_NAME[name]
     except KeyError:
-        raise ProofInvalid(f"unknown hash algorithm {name!r} (want one of {sorted(_BY_NAME)})") from None
+        raise ProofInvalid(
+            f"unknown hash algorithm {name!r} (want one of {sorted(_BY_NAME)})"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,16 @@ class InclusionProof:
         """Parse the JSON form; raises :class:`ProofInvalid` naming the bad field."""
         if not isinstance(data, dict):
             raise ProofInvalid("proof: want a JSON object")
-        known = {"algorithm", "leaf_index", "tree_size", "leaf_hash", "audit_path", "root", "leaf",
-                 "resource_code"}
+        known = {
+            "algorithm",
+            "leaf_index",
+            "tree_size",
+            "leaf_hash",
+            "audit_path",
+            "root",
+            "leaf",
+            "resource_code",
+        }
         extra = sorted(set(data) - known)
         if extra:
             raise ProofInvalid(f"proof: unknown field(s) {', '.join(extra)}")
@@ -225,8 +235,10 @@ class MerkleTree:
             nodes = [hasher.hash_leaf(leaf) for leaf in leaves]
             self._levels.append(b"".join(nodes))
             while len(nodes) > 1:
-                nxt = [hasher.hash_children(nodes[i], nodes[i + 1])
-                       for i in range(0, len(nodes) - 1, 2)]
+                nxt = [
+                    hasher.hash_children(nodes[i], nodes[i + 1])
+                    for i in range(0, len(nodes) - 1, 2)
+                ]
                 if len(nodes) % 2:
                     nxt.append(nodes[-1])
                 nodes = nxt
@@ -282,7 +294,9 @@ def root_from_inclusion_proof(
         raise ProofInvalid(f"leaf hash is {len(leaf_hash)} bytes, want {hs}")
     want = _path_length(index, size)
     if len(path) != want:
-        raise ProofInvalid(f"audit path has {len(path)} hashes, want {want} for leaf {index} of {size}")
+        raise ProofInvalid(
+            f"audit path has {len(path)} hashes, want {want} for leaf {index} of {size}"
+        )
     for i, node in enumerate(path):
         if len(node) != hs:
             raise ProofInvalid(f"audit path[{i}] is {len(node)} bytes, want {hs}")
@@ -304,7 +318,7 @@ def root_from_inclusion_proof(
 
 def _path_length(index: int, size: int) -> int:
     """Length of the audit path of leaf ``index`` in a tree of ``size`` (``index < size``)."""
-    inner = ((index ^ (size - 1)).bit_length())
+    inner = (index ^ (size - 1)).bit_length()
     border = bin(index >> inner).count("1")
     return inner + border
 

@@ -129,8 +129,9 @@ class DataType(StrEnum):
 
 
 def _enum(cls: type[Enum], title: str) -> Any:
-    return Field(strict=False, title=title, description=f"{title}: " + " / ".join(
-        str(m.value) for m in cls))
+    return Field(
+        strict=False, title=title, description=f"{title}: " + " / ".join(str(m.value) for m in cls)
+    )
 
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=False)]
@@ -163,13 +164,17 @@ class InfoItem(_Strict):
 class Resource(_Strict):
     """信息资源: one entry of the catalog, one leaf of its Merkle tree."""
 
-    code: Annotated[ResourceCode, Field(title="信息资源代码",
-                                        description="分类代码/6位顺序码, e.g. 101001/000001")]
+    code: Annotated[
+        ResourceCode,
+        Field(title="信息资源代码", description="分类代码/6位顺序码, e.g. 101001/000001"),
+    ]
     name: Annotated[Text, Field(title="信息资源名称")]
     classification: Annotated[Classification, Field(title="资源分类")]
     provider: Annotated[Text, Field(title="信息资源提供方")]
-    provider_code: Annotated[str, Field(pattern=PROVIDER_CODE_PATTERN,
-                                        title="提供方代码", description="统一社会信用代码")]
+    provider_code: Annotated[
+        str,
+        Field(pattern=PROVIDER_CODE_PATTERN, title="提供方代码", description="统一社会信用代码"),
+    ]
     summary: Annotated[LongText, Field(title="信息资源摘要")]
     format: Annotated[Text, Field(title="信息资源格式", description="e.g. 数据库, 电子文件, 接口")]
     items: Annotated[list[InfoItem], Field(min_length=1, max_length=MAX_ITEMS, title="信息项")]
@@ -181,10 +186,12 @@ class Resource(_Strict):
     open_condition: Annotated[LongText | None, Field(title="开放条件")] = None
     open_legal_basis: Annotated[LongText | None, Field(title="不予开放依据")] = None
     update_cycle: Annotated[UpdateCycle, _enum(UpdateCycle, "更新周期")]
-    publish_date: Annotated[str | None, Field(pattern=DATE_PATTERN, title="发布日期",
-                                              description="YYYY-MM-DD")] = None
-    related_codes: Annotated[list[ResourceCode], Field(max_length=1000,
-                                                      title="关联资源代码")] = Field(default_factory=list)
+    publish_date: Annotated[
+        str | None, Field(pattern=DATE_PATTERN, title="发布日期", description="YYYY-MM-DD")
+    ] = None
+    related_codes: Annotated[list[ResourceCode], Field(max_length=1000, title="关联资源代码")] = (
+        Field(default_factory=list)
+    )
 
     @model_validator(mode="after")
     def _cross_field(self) -> Resource:
@@ -213,7 +220,10 @@ def resource_rules(r: Mapping[str, Any], class_code: str) -> list[tuple[str, str
         and (open_condition is not None) is (open_ == "有条件开放")
         and (open_basis is not None) is (open_ == "不予开放")
         and (share == "不予共享" or bool(get("share_method")))
-        and share_condition != "" and share_basis != "" and open_condition != "" and open_basis != ""
+        and share_condition != ""
+        and share_basis != ""
+        and open_condition != ""
+        and open_basis != ""
         and not related
     )
     if fine and date is not None:
@@ -233,7 +243,9 @@ def resource_rules(r: Mapping[str, Any], class_code: str) -> list[tuple[str, str
     if share == ShareType.NONE and not share_basis:
         problems.append(("share_legal_basis", "不予共享 needs its legal basis (不予共享依据)"))
     if share != ShareType.NONE and share_basis is not None:
-        problems.append(("share_legal_basis", f"only 不予共享 has a legal basis, not {share_value}"))
+        problems.append(
+            ("share_legal_basis", f"only 不予共享 has a legal basis, not {share_value}")
+        )
     if share != ShareType.NONE and not get("share_method"):
         problems.append(("share_method", f"{share_value} needs a share_method (共享方式)"))
     if open_ == OpenType.CONDITIONAL and not open_condition:
@@ -267,8 +279,12 @@ def catalog_rules(codes: Sequence[str], kind: Any, declared_digest: Any) -> list
     for i, code in enumerate(codes):
         first = seen.setdefault(code, i)
         if first != i:
-            problems.append((f"resources[{i}].code",
-                             f"duplicate resource code {code} (also at resources[{first}])"))
+            problems.append(
+                (
+                    f"resources[{i}].code",
+                    f"duplicate resource code {code} (also at resources[{first}])",
+                )
+            )
     if declared_digest is not None and kind == CatalogKind.DECLARED:
         problems.append(("declared_digest", "only an acceptance catalog names a declared digest"))
     return problems
@@ -286,22 +302,36 @@ class CatalogModel(_Strict):
     """项目数据目录: the whole document (``schema`` = ``mulu.catalog/v1``)."""
 
     model_config = ConfigDict(
-        strict=True, extra="forbid", frozen=True, populate_by_name=True,
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
         title="mulu data catalog (项目数据目录)",
         json_schema_extra={"$id": "https://mulu.example/schema/" + SCHEMA_ID},
     )
 
     schema_: Annotated[Literal["mulu.catalog/v1"], Field(alias="schema", title="格式标识")]
-    project_code: Annotated[str, Field(pattern=PROJECT_CODE_PATTERN, max_length=32,
-                                       title="项目统一编码", description="e.g. BJ-2026-0001")]
+    project_code: Annotated[
+        str,
+        Field(
+            pattern=PROJECT_CODE_PATTERN,
+            max_length=32,
+            title="项目统一编码",
+            description="e.g. BJ-2026-0001",
+        ),
+    ]
     project_name: Annotated[Text | None, Field(title="项目名称")] = None
     unit: Annotated[Text | None, Field(title="项目单位")] = None
     kind: Annotated[CatalogKind, _enum(CatalogKind, "目录类型 (declared 申报 / acceptance 验收)")]
     version: Annotated[int, Field(ge=1, le=1_000_000, title="版本")]
-    declared_digest: Annotated[str | None, Field(
-        pattern=DIGEST_PATTERN, title="对应申报目录摘要",
-        description="acceptance only: SM3 digest (hex) of the declared catalog it was compiled against",
-    )] = None
+    declared_digest: Annotated[
+        str | None,
+        Field(
+            pattern=DIGEST_PATTERN,
+            title="对应申报目录摘要",
+            description="acceptance only: SM3 digest (hex) of the declared catalog it was compiled against",
+        ),
+    ] = None
     resources: Annotated[list[Resource], Field(max_length=MAX_RESOURCES, title="信息资源")]
 
     @model_validator(mode="after")

@@ -16,7 +16,14 @@ from typing import Any
 
 from ._errors import CatalogInvalid, CatalogTooLarge
 
-__all__ = ["DEFAULT_MAX_BYTES", "MAX_DEPTH", "json_path", "parse_json", "read_limited", "relative_parts"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_DEPTH",
+    "json_path",
+    "parse_json",
+    "read_limited",
+    "relative_parts",
+]
 
 #: default size limit of a catalog document: 16 MiB (a 10,000-resource catalog is ~10 MB)
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
@@ -155,8 +162,9 @@ def parse_json(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogInvalid.at("$", f"not UTF-8: byte {exc.start} ({data[exc.start]:#04x}): "
-                                     f"{exc.reason}") from None
+        raise CatalogInvalid.at(
+            "$", f"not UTF-8: byte {exc.start} ({data[exc.start]:#04x}): {exc.reason}"
+        ) from None
     safe = False  # orjson accepted it, so it nests at most 1024 deep
     if _orjson is not None:
         try:
@@ -173,15 +181,18 @@ def parse_json(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
         found = _find(obj, lambda v: isinstance(v, _DupMarker))
         raise CatalogInvalid.at(json_path(found or ()), f"duplicate key {dup.key!r}") from None
     except json.JSONDecodeError as exc:
-        raise CatalogInvalid.at("$", f"not JSON: line {exc.lineno} column {exc.colno}: "
-                                     f"{exc.msg}") from None
+        raise CatalogInvalid.at(
+            "$", f"not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     except RecursionError:
         raise CatalogInvalid.at("$", f"nested too deeply (more than {MAX_DEPTH} levels)") from None
     except ValueError as exc:  # NaN/Infinity, integer too long to convert
         raise CatalogInvalid.at("$", f"not JSON: {exc}") from None
     deep = _too_deep(obj, MAX_DEPTH)
     if deep is not None:
-        raise CatalogInvalid.at(json_path(deep), f"nested too deeply (more than {MAX_DEPTH} levels)")
+        raise CatalogInvalid.at(
+            json_path(deep), f"nested too deeply (more than {MAX_DEPTH} levels)"
+        )
     if _SURROGATE_ESCAPE.search(data):
         where = _find(obj, _has_surrogate)
         if where is not None:

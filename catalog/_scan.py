@@ -86,6 +86,8 @@ NULL_TEXT = rb"(?:null|" + TEXT + rb")"
 INT_1_TO_1M = rb"(?:[1-9][0-9]{0,5}+|1000000)"  # the model's ge=1, le=1_000_000
 CODE = b'"' + _inner(RESOURCE_CODE_PATTERN) + b'"'
 
+# the expressions are laid out as the JSON they match
+# fmt: off
 ITEM = (rb'\{"data_type":' + _enum(DataType) + _opt(b"length", rb"(?:null|" + INT_1_TO_1M + b")")
         + rb',"name":' + TEXT + rb"\}")
 CLASSIFICATION = (rb'\{"catalogue":' + TEXT + rb',"category":' + TEXT
@@ -141,6 +143,7 @@ TAIL = re.compile(
     rb'\],"schema":' + _lit(SCHEMA_ID) + _opt(b"unit", NULL_TEXT)
     + rb',"version":' + INT_1_TO_1M + rb"\}"
 )
+# fmt: on
 _DECLARED = CatalogKind.DECLARED.value.encode()
 _whole, _code, _date, _related = (itemgetter(g) for g in (0, "code", "date", "related"))
 
@@ -172,8 +175,11 @@ def scan_canonical(canonical: bytes) -> list[bytes] | None:
     leaves: list[bytes] = list(map(_whole, found))
     if found:
         end = found[-1].end()
-        if (len(found) > MAX_RESOURCES or b",".join(leaves) != canonical[start:end]
-                or len(set(map(_code, found))) != len(found)):
+        if (
+            len(found) > MAX_RESOURCES
+            or b",".join(leaves) != canonical[start:end]
+            or len(set(map(_code, found))) != len(found)
+        ):
             return None
         dates = set(map(_date, found))
         dates.discard(None)

@@ -20,8 +20,17 @@ from ._catalog import validate_document
 from ._errors import CatalogInvalid, TemplateInvalid
 from ._model import SCHEMA_ID, DataType, OpenType, ShareType, UpdateCycle
 
-__all__ = ["COLUMNS", "DATA_SHEET", "META_SHEET", "csv_template", "export_csv", "export_xlsx",
-           "import_csv", "import_xlsx", "xlsx_template"]
+__all__ = [
+    "COLUMNS",
+    "DATA_SHEET",
+    "META_SHEET",
+    "csv_template",
+    "export_csv",
+    "export_xlsx",
+    "import_csv",
+    "import_xlsx",
+    "xlsx_template",
+]
 
 DATA_SHEET = "信息资源"
 META_SHEET = "目录信息"
@@ -55,18 +64,63 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("关联资源代码", "related_codes", "r"),
 )
 HEADERS = [c[0] for c in COLUMNS]
-_REQUIRED = {"信息资源代码", "信息资源名称", "分类代码", "信息项名称", "数据类型", "共享类型",
-             "开放属性", "更新周期"}
-_META_KEYS = {"项目统一编码": "project_code", "项目名称": "project_name", "项目单位": "unit",
-              "目录类型": "kind", "版本": "version", "对应申报目录摘要": "declared_digest"}
-_KIND_WORDS = {"申报": "declared", "验收": "acceptance", "declared": "declared",
-               "acceptance": "acceptance"}
-_ENUMS = {"数据类型": DataType, "共享类型": ShareType, "开放属性": OpenType, "更新周期": UpdateCycle}
+_REQUIRED = {
+    "信息资源代码",
+    "信息资源名称",
+    "分类代码",
+    "信息项名称",
+    "数据类型",
+    "共享类型",
+    "开放属性",
+    "更新周期",
+}
+_META_KEYS = {
+    "项目统一编码": "project_code",
+    "项目名称": "project_name",
+    "项目单位": "unit",
+    "目录类型": "kind",
+    "版本": "version",
+    "对应申报目录摘要": "declared_digest",
+}
+_KIND_WORDS = {
+    "申报": "declared",
+    "验收": "acceptance",
+    "declared": "declared",
+    "acceptance": "acceptance",
+}
+_ENUMS = {
+    "数据类型": DataType,
+    "共享类型": ShareType,
+    "开放属性": OpenType,
+    "更新周期": UpdateCycle,
+}
 _LIST_SEPARATORS = ("；", ";", "，", ",", "、", "\n")
-_EXAMPLE = ["101001/000001", "企业登记基本信息", "101001", "基础信息资源", "法人单位", "登记信息", "",
-            "北京市市场监督管理局", "11110000000021135M", "本市企业登记注册的基本信息", "数据库",
-            "统一社会信用代码", "字符型", "18", "有条件共享", "仅限政务部门履职使用", "接口", "",
-            "无条件开放", "", "", "每日", "2026-03-01", ""]
+_EXAMPLE = [
+    "101001/000001",
+    "企业登记基本信息",
+    "101001",
+    "基础信息资源",
+    "法人单位",
+    "登记信息",
+    "",
+    "北京市市场监督管理局",
+    "11110000000021135M",
+    "本市企业登记注册的基本信息",
+    "数据库",
+    "统一社会信用代码",
+    "字符型",
+    "18",
+    "有条件共享",
+    "仅限政务部门履职使用",
+    "接口",
+    "",
+    "无条件开放",
+    "",
+    "",
+    "每日",
+    "2026-03-01",
+    "",
+]
 
 
 def _col_letter(index: int) -> str:
@@ -101,8 +155,11 @@ def _rows(document: Mapping[str, Any]) -> list[list[Any]]:
 
 
 def _meta_rows(document: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    return [(key, document[field]) for key, field in _META_KEYS.items()
-            if document.get(field) is not None]
+    return [
+        (key, document[field])
+        for key, field in _META_KEYS.items()
+        if document.get(field) is not None
+    ]
 
 
 def export_csv(document: Mapping[str, Any]) -> bytes:
@@ -158,13 +215,20 @@ def xlsx_template() -> bytes:
         ws.column_dimensions[_col_letter(i)].width = max(10, 2 * len(header) + 4)
         enum = _ENUMS.get(header)
         if enum is not None:
-            dv = DataValidation(type="list", formula1='"' + ",".join(m.value for m in enum) + '"',
-                                allow_blank=True)
+            dv = DataValidation(
+                type="list", formula1='"' + ",".join(m.value for m in enum) + '"', allow_blank=True
+            )
             dv.add(f"{_col_letter(i)}2:{_col_letter(i)}5000")
             ws.add_data_validation(dv)
     meta = wb.create_sheet(META_SHEET)
-    for row in (("项目统一编码", "BJ-2026-0001"), ("项目名称", ""), ("项目单位", ""),
-                ("目录类型", "申报"), ("版本", 1), ("对应申报目录摘要", "")):
+    for row in (
+        ("项目统一编码", "BJ-2026-0001"),
+        ("项目名称", ""),
+        ("项目单位", ""),
+        ("目录类型", "申报"),
+        ("版本", 1),
+        ("对应申报目录摘要", ""),
+    ):
         meta.append(row)
     meta.column_dimensions["A"].width = 20
     meta.column_dimensions["B"].width = 70
@@ -214,11 +278,13 @@ class _Builder:
             if not name:
                 continue
             if name not in HEADERS:
-                self.problems.append((f"{self.sheet}!{_col_letter(i)}1",
-                                      f"unknown column {name!r}"))
+                self.problems.append(
+                    (f"{self.sheet}!{_col_letter(i)}1", f"unknown column {name!r}")
+                )
             elif name in self.columns:
-                self.problems.append((f"{self.sheet}!{_col_letter(i)}1",
-                                      f"column {name!r} appears twice"))
+                self.problems.append(
+                    (f"{self.sheet}!{_col_letter(i)}1", f"column {name!r} appears twice")
+                )
             else:
                 self.columns[name] = i
         for name in HEADERS:
@@ -242,8 +308,9 @@ class _Builder:
             value: Any = raw
             if header == "数据长度":
                 if not raw.isdigit():
-                    self.problems.append((self.where(number, header),
-                                          f"want a whole number, got {raw!r}"))
+                    self.problems.append(
+                        (self.where(number, header), f"want a whole number, got {raw!r}")
+                    )
                     continue
                 value = int(raw)
             elif header == "关联资源代码":
@@ -274,9 +341,13 @@ class _Builder:
                 have = first.get("classification", {}).get(sub) if sub else first.get(head)
                 if have != value:
                     header = next(h for h, p, lv in COLUMNS if p == path and lv == "r")
-                    self.problems.append((self.where(number, header),
-                                          f"differs from row {self.res_rows[index]} of the same "
-                                          f"resource: {value!r} vs {have!r}"))
+                    self.problems.append(
+                        (
+                            self.where(number, header),
+                            f"differs from row {self.res_rows[index]} of the same "
+                            f"resource: {value!r} vs {have!r}",
+                        )
+                    )
         if item:
             self.resources[index]["items"].append(item)
             self.item_rows[index].append(number)
@@ -285,8 +356,9 @@ class _Builder:
         """Map a model error's JSON path back to a cell."""
         import re
 
-        m = re.match(r"^\$\.resources\[(\d+)\](?:\.items\[(\d+)\])?(?:\.([a-z_]+))?(?:\.([a-z_]+))?",
-                     path)
+        m = re.match(
+            r"^\$\.resources\[(\d+)\](?:\.items\[(\d+)\])?(?:\.([a-z_]+))?(?:\.([a-z_]+))?", path
+        )
         if not m:
             return f"{self.sheet} ({path})"
         i = int(m.group(1))
@@ -303,8 +375,9 @@ class _Builder:
             level = "r"
         header = next((h for h, p, lv in COLUMNS if p == field_path and lv == level), None)
         if header is None and field_path:
-            header = next((h for h, p, lv in COLUMNS if p.split(".")[0] == field_path and lv == level),
-                          None)
+            header = next(
+                (h for h, p, lv in COLUMNS if p.split(".")[0] == field_path and lv == level), None
+            )
         return self.where(row, header)
 
 
@@ -329,8 +402,9 @@ def _build(sheet: str, rows: Iterable[list[Any]], meta: Mapping[str, Any]) -> di
     try:
         validate_document(document)
     except CatalogInvalid as exc:
-        raise TemplateInvalid([(b.locate(p) if p.startswith("$.resources[") else f"{p}", m)
-                               for p, m in exc.problems]) from None
+        raise TemplateInvalid(
+            [(b.locate(p) if p.startswith("$.resources[") else f"{p}", m) for p, m in exc.problems]
+        ) from None
     return document
 
 
@@ -355,8 +429,9 @@ def _meta(sheet: Any | None, overrides: Mapping[str, Any]) -> dict[str, Any]:
                 elif isinstance(value, float) and value.is_integer():
                     meta[field] = int(value)
                 else:
-                    problems.append((f"{META_SHEET}!B{number} (版本)",
-                                     f"want a whole number, got {value!r}"))
+                    problems.append(
+                        (f"{META_SHEET}!B{number} (版本)", f"want a whole number, got {value!r}")
+                    )
             elif field == "kind":
                 meta[field] = _KIND_WORDS.get(_text(value), _text(value))
             else:
@@ -380,8 +455,9 @@ def import_xlsx(data: bytes, **overrides: Any) -> dict[str, Any]:
         raise TemplateInvalid([("workbook", f"not a readable XLSX file: {exc}")]) from None
     try:
         if DATA_SHEET not in wb.sheetnames:
-            raise TemplateInvalid([("workbook", f"no sheet named {DATA_SHEET!r} "
-                                                f"(found {', '.join(wb.sheetnames)})")])
+            raise TemplateInvalid(
+                [("workbook", f"no sheet named {DATA_SHEET!r} (found {', '.join(wb.sheetnames)})")]
+            )
         meta = _meta(wb[META_SHEET] if META_SHEET in wb.sheetnames else None, overrides)
         rows = wb[DATA_SHEET].iter_rows(values_only=True)
         return _build(DATA_SHEET, (list(r) for r in rows), meta)
@@ -397,7 +473,8 @@ def import_csv(data: bytes, *, sheet: str = "csv", **overrides: Any) -> dict[str
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError as exc:
-            raise TemplateInvalid([(sheet, f"neither UTF-8 nor GB18030 text (byte {exc.start})")]
-                                  ) from None
+            raise TemplateInvalid(
+                [(sheet, f"neither UTF-8 nor GB18030 text (byte {exc.start})")]
+            ) from None
     rows = csv.reader(io.StringIO(text, newline=""))
     return _build(sheet, rows, _meta(None, overrides))

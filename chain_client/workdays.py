@@ -177,7 +177,9 @@ class Arrangement:
 def _dates(source: str, key: str, value: Any, year: int) -> set[date]:
     """The dates of member ``key``: a list of ``YYYY-MM-DD`` or ``YYYY-MM-DD..YYYY-MM-DD``."""
     if not isinstance(value, list):
-        raise ArrangementInvalid(source, f"{key} must be a list of dates, not {type(value).__name__}")
+        raise ArrangementInvalid(
+            source, f"{key} must be a list of dates, not {type(value).__name__}"
+        )
     out: set[date] = set()
     for i, item in enumerate(value):
         where = f"{key}[{i}]"
@@ -222,7 +224,9 @@ def load_arrangement(data: bytes | str, source: str = "<arrangement>") -> Arrang
     if missing:
         raise ArrangementInvalid(source, f"missing member {missing[0]!r}")
     if doc["schema"] != ARRANGEMENT_SCHEMA:
-        raise ArrangementInvalid(source, f"schema must be {ARRANGEMENT_SCHEMA!r}, not {doc['schema']!r}")
+        raise ArrangementInvalid(
+            source, f"schema must be {ARRANGEMENT_SCHEMA!r}, not {doc['schema']!r}"
+        )
     year = doc["year"]
     if type(year) is not int or not 1970 <= year <= 9999:
         raise ArrangementInvalid(source, f"year must be an integer 1970..9999, not {year!r}")
@@ -234,7 +238,8 @@ def load_arrangement(data: bytes | str, source: str = "<arrangement>") -> Arrang
     weekday = sorted(d for d in workdays if d.weekday() < 5)
     if weekday:
         raise ArrangementInvalid(
-            source, f"workdays lists {weekday[0]}, a weekday: only Saturdays and Sundays are made up"
+            source,
+            f"workdays lists {weekday[0]}, a weekday: only Saturdays and Sundays are made up",
         )
     arrangement = Arrangement(year, frozenset(holidays), frozenset(workdays))
     first = date(year, 1, 1)

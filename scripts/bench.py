@@ -56,7 +56,9 @@ def main(argv: list[str]) -> int:
         print(f"   done in {time.perf_counter() - started:.1f} s", flush=True)
         results.update(figures)
     results["cpu_count"] = os.cpu_count()
-    results["machine"] = f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}"
+    results["machine"] = (
+        f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}"
+    )
     results["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")

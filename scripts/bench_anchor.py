@@ -72,8 +72,14 @@ def catalog_bytes(code: str, version: int, resources: int = 100, salt: str = "")
         r["code"] = f"{prefix}/{i + 1:06d}"
         r["name"] = f"{r['name']}{i + 1}{salt}"
         out.append(r)
-    doc = {"schema": "mulu.catalog/v1", "project_code": code, "project_name": "性能测试项目",
-           "kind": "declared", "version": version, "resources": out}
+    doc = {
+        "schema": "mulu.catalog/v1",
+        "project_code": code,
+        "project_name": "性能测试项目",
+        "kind": "declared",
+        "version": version,
+        "resources": out,
+    }
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
@@ -87,8 +93,12 @@ class _Bench:
         keys = {n: sm_crypto.PrivateKey.generate() for n in DEV_MEMBERS}
         for a in self.accounts.values():
             self.chain.fund(a.address, 10**24)
-        deployment = setup_ledger(self.chain, {n: a.address for n, a in self.accounts.items()},
-                                  {n: k.public_key.xy for n, k in keys.items()}, self.accounts.__getitem__)
+        deployment = setup_ledger(
+            self.chain,
+            {n: a.address for n, a in self.accounts.items()},
+            {n: k.public_key.xy for n, k in keys.items()},
+            self.accounts.__getitem__,
+        )
         self.ledger = Ledger(self.chain, deployment)
         self.sm2 = keys["unit1"]
         self.unit = self.accounts["unit1"]
@@ -99,11 +109,15 @@ class _Bench:
         for _ in range(n):
             self._n += 1
             code = f"BJ-2026-{self._n:06d}-B"
-            self.ledger.create_project(self.accounts["eitb"], code, self.accounts[unit].address, "性能测试项目")
+            self.ledger.create_project(
+                self.accounts["eitb"], code, self.accounts[unit].address, "性能测试项目"
+            )
             codes.append(code)
         return codes
 
-    def files(self, directory: Path, n: int, resources: int = 100, unit: str = "unit1") -> list[Path]:
+    def files(
+        self, directory: Path, n: int, resources: int = 100, unit: str = "unit1"
+    ) -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)
         salt = secrets.token_hex(3)
         paths = []
@@ -124,20 +138,27 @@ class _Bench:
     def cpu(self) -> dict[str, float]:
         """CPU seconds so far: this process, its (reaped) worker processes, the node."""
         t = os.times()
-        return {"main": t.user + t.system, "workers": t.children_user + t.children_system,
-                "node": self.node_cpu()}
+        return {
+            "main": t.user + t.system,
+            "workers": t.children_user + t.children_system,
+            "node": self.node_cpu(),
+        }
 
     def pipelined(self, tag: str, n: int) -> tuple[float, float, Journal, dict[str, Any]]:
         paths = self.files(self.home / f"cats-{tag}", n)
         journal = Journal(self.home / f"journal-{tag}.sqlite")
-        pipeline = AnchorPipeline(self.ledger, self.unit, journal, batch_size=BATCH, sm2_key=self.sm2)
+        pipeline = AnchorPipeline(
+            self.ledger, self.unit, journal, batch_size=BATCH, sm2_key=self.sm2
+        )
         cpu = self.cpu()
         started = time.perf_counter()
         report = pipeline.run(paths)
         seconds = time.perf_counter() - started
         used = {k: v - cpu[k] for k, v in self.cpu().items()}
         if len(report.anchored) != len(paths) or report.refused:
-            raise AssertionError(f"pipeline anchored {len(report.anchored)}/{len(paths)}: {report.to_json()}")
+            raise AssertionError(
+                f"pipeline anchored {len(report.anchored)}/{len(paths)}: {report.to_json()}"
+            )
         detail = {
             "seconds": seconds,
             "cpu_ms_per_catalog": {k: v / n * 1000 for k, v in used.items()},
@@ -154,8 +175,15 @@ class _Bench:
         for p in paths:
             cat = load_catalog(p.read_bytes())
             self.sm2.sign_raw(cat.digest)
-            result = self.ledger.anchor(unit, cat.project_code, cat.kind.value, cat.version,
-                                        cat.digest, cat.merkle_root, cat.resource_count)
+            result = self.ledger.anchor(
+                unit,
+                cat.project_code,
+                cat.kind.value,
+                cat.version,
+                cat.digest,
+                cat.merkle_root,
+                cat.resource_count,
+            )
             gas.append(result.gas_used)
         return len(paths) / (time.perf_counter() - started), statistics.median(gas)
 
@@ -195,9 +223,16 @@ def _plot(scaling: dict[str, Any]) -> None:
     a.set_title("validate + canonicalise + SM3 digest + Merkle root")
     a.grid(True, which="both", alpha=0.3)
     counts = [int(k) for k in scaling["pipelined_s_by_count"]]
-    b.plot(counts, list(scaling["pipelined_s_by_count"].values()), "o-", label="pipelined + batched")
+    b.plot(
+        counts, list(scaling["pipelined_s_by_count"].values()), "o-", label="pipelined + batched"
+    )
     naive = scaling["naive_catalogs_per_s"]
-    b.plot(counts, [c / naive for c in counts], "s--", label=f"naive loop ({naive:.0f}/s, extrapolated)")
+    b.plot(
+        counts,
+        [c / naive for c in counts],
+        "s--",
+        label=f"naive loop ({naive:.0f}/s, extrapolated)",
+    )
     b.set_xlabel("catalogs (100 resources)")
     b.set_ylabel("seconds, end to end")
     b.set_title("anchoring time by count")
@@ -235,7 +270,9 @@ def run() -> dict[str, Any]:
         finally:
             bench.node.stop()
     scaling = {
-        "prepare_ms_by_resources": {str(n): round(_prepare_ms(n), 3) for n in (10, 100, 1000, 10000)},
+        "prepare_ms_by_resources": {
+            str(n): round(_prepare_ms(n), 3) for n in (10, 100, 1000, 10000)
+        },
         "pipelined_s_by_count": by_count,
         "naive_catalogs_per_s": statistics.median(naive),
     }

@@ -43,14 +43,27 @@ from catalog._raw import _decode as raw_decode
 from catalog._raw import raw_canonical
 from catalog._scan import scan_canonical
 
-SHARE = [("无条件共享", {}), ("有条件共享", {"share_condition": "仅限政务部门依法履职使用"}),
-         ("不予共享", {"share_legal_basis": "《中华人民共和国个人信息保护法》第十三条"})]
+SHARE = [
+    ("无条件共享", {}),
+    ("有条件共享", {"share_condition": "仅限政务部门依法履职使用"}),
+    ("不予共享", {"share_legal_basis": "《中华人民共和国个人信息保护法》第十三条"}),
+]
 CYCLES = ["实时", "每日", "每周", "每月", "每季度", "每半年", "每年", "不定期"]
 # 信息项 of an enterprise registration table: (name, data type, length or None)
-ITEMS = [("信用代码", "字符型", 18), ("企业名称", "字符型", 100), ("法定代表人", "字符型", 30),
-         ("注册资本", "货币型", None), ("成立日期", "日期型", None), ("住所", "字符型", 100),
-         ("经营范围", "备注型", None), ("登记机关", "字符型", 50), ("核准日期", "日期型", None),
-         ("登记状态", "字符型", 10), ("从业人数", "整型", None), ("联系电话", "字符型", 20)]
+ITEMS = [
+    ("信用代码", "字符型", 18),
+    ("企业名称", "字符型", 100),
+    ("法定代表人", "字符型", 30),
+    ("注册资本", "货币型", None),
+    ("成立日期", "日期型", None),
+    ("住所", "字符型", 100),
+    ("经营范围", "备注型", None),
+    ("登记机关", "字符型", 50),
+    ("核准日期", "日期型", None),
+    ("登记状态", "字符型", 10),
+    ("从业人数", "整型", None),
+    ("联系电话", "字符型", 20),
+]
 
 
 def _item(name: str, data_type: str, length: int | None) -> dict[str, Any]:
@@ -67,14 +80,19 @@ def sample_catalog(resources: int = 100, items: int = 10) -> dict[str, Any]:
         r: dict[str, Any] = {
             "code": f"101{i % 7 + 1:03d}/{i + 1:06d}",
             "name": f"企业登记{i + 1}",
-            "classification": {"code": f"101{i % 7 + 1:03d}", "category": "基础信息资源",
-                               "item": "法人单位", "catalogue": "登记信息"},
+            "classification": {
+                "code": f"101{i % 7 + 1:03d}",
+                "category": "基础信息资源",
+                "item": "法人单位",
+                "catalogue": "登记信息",
+            },
             "provider": "北京市市场监管局",
             "provider_code": "11110000MB0123456X",
             "summary": "本市企业登记注册信息。",
             "format": "数据库",
             "items": [_item(*ITEMS[(i + j) % len(ITEMS)]) for j in range(items)],
-            "share_type": share, **extra,
+            "share_type": share,
+            **extra,
             "open_type": "无条件开放",
             "update_cycle": CYCLES[i % 8],
         }
@@ -83,12 +101,21 @@ def sample_catalog(resources: int = 100, items: int = 10) -> dict[str, Any]:
         if share != "不予共享":
             r["share_method"] = "接口"
         out.append(r)
-    return {"schema": "mulu.catalog/v1", "project_code": "BJ-2026-0001", "kind": "declared",
-            "version": 1, "resources": out}
+    return {
+        "schema": "mulu.catalog/v1",
+        "project_code": "BJ-2026-0001",
+        "kind": "declared",
+        "version": 1,
+        "resources": out,
+    }
 
 
-def _median(fn: Callable[[], object], number: int, repeat: int = 7,
-            clock: Callable[[], float] = time.process_time) -> float:
+def _median(
+    fn: Callable[[], object],
+    number: int,
+    repeat: int = 7,
+    clock: Callable[[], float] = time.process_time,
+) -> float:
     """Median seconds per call. CPU time by default: the figure is "on one core", and the
     machine is shared, so wall time also counts other processes' turns."""
     times = []
@@ -153,7 +180,9 @@ def run() -> dict[str, float | int]:
         "digest": lambda: sm_crypto.sm3(canonical),
         "tree": lambda: MerkleTree(leaves).root,
     }
-    stage_ms = {f"catalog_stage_{k}_ms": round(_median(fn, 100) * 1e3, 3) for k, fn in stages.items()}
+    stage_ms = {
+        f"catalog_stage_{k}_ms": round(_median(fn, 100) * 1e3, 3) for k, fn in stages.items()
+    }
     parse_floor = _median(lambda: raw_decode(data), 100, repeat=9)
     orjson_loads = _median(lambda: orjson.loads(data), 100)
     sm3_floor = _median(lambda: (sm_crypto.sm3(canonical), MerkleTree(leaves).root), 100, repeat=9)

@@ -42,8 +42,7 @@ catalog_app = typer.Typer(
 
 MaxBytes = Annotated[
     int,
-    typer.Option("--max-bytes", help="Refuse larger files before reading them.",
-                 show_default=True),
+    typer.Option("--max-bytes", help="Refuse larger files before reading them.", show_default=True),
 ]
 
 
@@ -71,9 +70,14 @@ def validate(
     """Check a catalog against schema mulu.catalog/v1 and its cross-field rules."""
     cat = read_catalog(file, max_bytes=max_bytes)
     data = {"valid": True, "file": str(file), **cat.summary()}
-    emit(ctx, data, lambda: console.print(
-        f"[green]valid[/]: {cat.project_code} {cat.kind.value} ({cat.kind.label}) "
-        f"v{cat.version}, {cat.resource_count} resources"))
+    emit(
+        ctx,
+        data,
+        lambda: console.print(
+            f"[green]valid[/]: {cat.project_code} {cat.kind.value} ({cat.kind.label}) "
+            f"v{cat.version}, {cat.resource_count} resources"
+        ),
+    )
 
 
 @catalog_app.command("hash")
@@ -89,8 +93,11 @@ def hash_(
     if json_out:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    emit(ctx, data, lambda: typer.echo(
-        f"digest      {data['digest']}\nmerkle_root {data['merkle_root']}"))
+    emit(
+        ctx,
+        data,
+        lambda: typer.echo(f"digest      {data['digest']}\nmerkle_root {data['merkle_root']}"),
+    )
 
 
 @catalog_app.command("prove")
@@ -109,8 +116,10 @@ def verify_proof(
     ctx: typer.Context,
     proof_file: Annotated[Path, typer.Argument(help="Proof JSON (from `mulu catalog prove`).")],
     root: Annotated[str, typer.Option("--root", help="Trusted (anchored) Merkle root, hex.")],
-    size: Annotated[int | None, typer.Option(
-        "--size", help="Trusted tree size (anchored resource count), if known.")] = None,
+    size: Annotated[
+        int | None,
+        typer.Option("--size", help="Trusted tree size (anchored resource count), if known."),
+    ] = None,
 ) -> None:
     """Verify an inclusion proof against a trusted root: exit 0 valid, 1 invalid."""
     try:
@@ -123,11 +132,22 @@ def verify_proof(
     except CatalogInvalid as exc:
         raise ProofInvalid(str(exc)) from None
     verify_inclusion(proof, trusted, tree_size=size)
-    out = {"valid": True, "leaf_index": proof.leaf_index, "tree_size": proof.tree_size,
-           "root": trusted.hex(), "resource_code": proof.resource_code}
-    emit(ctx, out, lambda: console.print(
-        f"[green]valid[/]: leaf {proof.leaf_index} of {proof.tree_size}"
-        + (f" ({proof.resource_code})" if proof.resource_code else "") + f" in root {root}"))
+    out = {
+        "valid": True,
+        "leaf_index": proof.leaf_index,
+        "tree_size": proof.tree_size,
+        "root": trusted.hex(),
+        "resource_code": proof.resource_code,
+    }
+    emit(
+        ctx,
+        out,
+        lambda: console.print(
+            f"[green]valid[/]: leaf {proof.leaf_index} of {proof.tree_size}"
+            + (f" ({proof.resource_code})" if proof.resource_code else "")
+            + f" in root {root}"
+        ),
+    )
 
 
 @catalog_app.command("diff")
@@ -147,7 +167,9 @@ def diff(
         return
 
     def human() -> None:
-        console.print(f"{a.project_code}: {a.kind.value} v{a.version} → {b.kind.value} v{b.version}")
+        console.print(
+            f"{a.project_code}: {a.kind.value} v{a.version} → {b.kind.value} v{b.version}"
+        )
         for code in d.added:
             console.print(f"  [green]+ {code}[/] {b.resource(code).get('name', '')}")
         for code in d.removed:
@@ -157,8 +179,10 @@ def diff(
             for c in change["changes"]:
                 console.print(f"      {c['path']}: {_short(c.get('old'))} → {_short(c.get('new'))}")
         path = "备案 filing" if d.ratio_bp <= 1500 else "变更审批 change approval"
-        console.print(f"unchanged {d.unchanged_count}; change ratio {d.ratio_bp} bp "
-                      f"({d.ratio_bp / 100:.2f} %, art. 16 → {path})")
+        console.print(
+            f"unchanged {d.unchanged_count}; change ratio {d.ratio_bp} bp "
+            f"({d.ratio_bp / 100:.2f} %, art. 16 → {path})"
+        )
         console.print(f"diff digest {d.digest.hex()}")
 
     summary = {k: v for k, v in d.to_json().items() if k != "proofs"}
@@ -176,15 +200,20 @@ def _short(value: Any) -> str:
 @catalog_app.command("schema")
 def schema() -> None:
     """Print the JSON Schema of mulu.catalog/v1."""
-    typer.echo(json.dumps(CatalogModel.model_json_schema(by_alias=True), ensure_ascii=False,
-                          indent=2))
+    typer.echo(
+        json.dumps(CatalogModel.model_json_schema(by_alias=True), ensure_ascii=False, indent=2)
+    )
 
 
 @catalog_app.command("template")
 def template(
     ctx: typer.Context,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Write an XLSX template here.")] = None,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write a CSV template here.")] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Write an XLSX template here.")
+    ] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write a CSV template here.")
+    ] = None,
 ) -> None:
     """Write the fill-in templates (Chinese headers) agencies use."""
     if xlsx is None and csv_path is None:
@@ -204,9 +233,12 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Filled-in template (.xlsx or .csv).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Catalog JSON to write.")],
-    project_code: Annotated[str | None, typer.Option("--project-code", help="项目统一编码.")] = None,
-    kind: Annotated[str | None, typer.Option("--kind", help="declared (申报) / acceptance (验收).")
-                    ] = None,
+    project_code: Annotated[
+        str | None, typer.Option("--project-code", help="项目统一编码.")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="declared (申报) / acceptance (验收).")
+    ] = None,
     version: Annotated[int | None, typer.Option("--version", help="Catalog version (≥ 1).")] = None,
     max_bytes: MaxBytes = DEFAULT_MAX_BYTES,
 ) -> None:
@@ -219,5 +251,10 @@ def import_(
         document = import_csv(data, sheet=file.name, **overrides)
     cat = catalog_from_document(document)
     output.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    emit(ctx, {"output": str(output), **cat.summary()}, lambda: console.print(
-        f"wrote {output}: {cat.resource_count} resources, digest {cat.digest.hex()}"))
+    emit(
+        ctx,
+        {"output": str(output), **cat.summary()},
+        lambda: console.print(
+            f"wrote {output}: {cat.resource_count} resources, digest {cat.digest.hex()}"
+        ),
+    )

@@ -18,14 +18,20 @@ def resource(n: int = 1, **changes: Any) -> dict[str, Any]:
     r: dict[str, Any] = {
         "code": f"101001/{n:06d}",
         "name": f"企业登记基本信息{n}",
-        "classification": {"code": "101001", "category": "基础信息资源", "item": "法人单位",
-                           "catalogue": "登记信息"},
+        "classification": {
+            "code": "101001",
+            "category": "基础信息资源",
+            "item": "法人单位",
+            "catalogue": "登记信息",
+        },
         "provider": "北京市市场监督管理局",
         "provider_code": "11110000MB0123456X",
         "summary": "本市企业登记注册的基本信息。",
         "format": "数据库",
-        "items": [{"name": "统一社会信用代码", "data_type": "字符型", "length": 18},
-                  {"name": "成立日期", "data_type": "日期型"}],
+        "items": [
+            {"name": "统一社会信用代码", "data_type": "字符型", "length": 18},
+            {"name": "成立日期", "data_type": "日期型"},
+        ],
         "share_type": "有条件共享",
         "share_condition": "仅限政务部门依法履职使用",
         "share_method": "接口",
@@ -76,8 +82,9 @@ def ref_root(leaves: list[bytes], algorithm: str = "sm3") -> bytes:
     if n == 1:
         return ref_hash(b"\x00" + leaves[0], algorithm)
     k = 1 << ((n - 1).bit_length() - 1)
-    return ref_hash(b"\x01" + ref_root(leaves[:k], algorithm) + ref_root(leaves[k:], algorithm),
-                    algorithm)
+    return ref_hash(
+        b"\x01" + ref_root(leaves[:k], algorithm) + ref_root(leaves[k:], algorithm), algorithm
+    )
 
 
 def ref_path(m: int, leaves: list[bytes], algorithm: str = "sm3") -> list[bytes]:

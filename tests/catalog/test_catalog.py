@@ -56,7 +56,9 @@ def test_examples_load_and_canonicalise_like_rfc8785(name: str) -> None:
 
 
 def test_known_answer_vector() -> None:
-    expected = json.loads((VECTORS / "catalog" / "valid" / "five_resources.expected.json").read_text())
+    expected = json.loads(
+        (VECTORS / "catalog" / "valid" / "five_resources.expected.json").read_text()
+    )
     raw = (VECTORS / "catalog" / "valid" / expected["file"]).read_bytes()
     cat = load_catalog(raw)
     assert cat.digest.hex() == expected["canonical_sm3"]
@@ -88,7 +90,9 @@ def test_size_limit_refuses_before_parsing(tmp_path: os.PathLike[str]) -> None:
     big = os.path.join(tmp_path, "huge.json")
     with open(big, "wb") as fh:  # sparse 100 MB file: nothing is allocated or read
         fh.truncate(100 * 1024 * 1024)
-    with pytest.raises(CatalogTooLarge, match="104857600 bytes, over the limit of 16777216") as info:
+    with pytest.raises(
+        CatalogTooLarge, match="104857600 bytes, over the limit of 16777216"
+    ) as info:
         read_catalog(big)
     assert info.value.size == 100 * 1024 * 1024 and info.value.limit == DEFAULT_MAX_BYTES
     small = dumps(document())
@@ -110,7 +114,10 @@ def test_many_problems_are_all_reported() -> None:
     with pytest.raises(CatalogInvalid) as info:
         catalog_from_document(doc)
     assert {p for p, _ in info.value.problems} == {
-        "$.resources[0].share_type", "$.resources[1].open_type", "$.version"}
+        "$.resources[0].share_type",
+        "$.resources[1].open_type",
+        "$.version",
+    }
     assert info.value.exit_code == 2
 
 
@@ -150,8 +157,9 @@ BASE_DIGEST = catalog_from_document(BASE).digest
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.sampled_from([None, 0, 1, 2, 4, "\t"]), st.booleans())
-def test_key_order_and_whitespace_never_change_the_digest(data: st.DataObject, indent: object,
-                                                          ascii_only: bool) -> None:
+def test_key_order_and_whitespace_never_change_the_digest(
+    data: st.DataObject, indent: object, ascii_only: bool
+) -> None:
     shuffled = _reorder(BASE, data)
     raw = json.dumps(shuffled, ensure_ascii=ascii_only, indent=indent).encode()  # type: ignore[arg-type]
     if data.draw(st.booleans()):
@@ -169,8 +177,18 @@ def _text_paths(value: object, path: tuple = ()) -> list[tuple]:
     return [path]
 
 
-FREE_TEXT = {"name", "summary", "provider", "format", "share_condition", "share_method",
-             "open_legal_basis", "category", "item", "catalogue"}
+FREE_TEXT = {
+    "name",
+    "summary",
+    "provider",
+    "format",
+    "share_condition",
+    "share_method",
+    "open_legal_basis",
+    "category",
+    "item",
+    "catalogue",
+}
 PATHS = [p for p in _text_paths(BASE) if p[-1] in FREE_TEXT]
 
 
@@ -234,9 +252,14 @@ def _scalar_paths(value: object, path: tuple = ()) -> list[tuple]:
 
 
 ANY_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(max_size=10)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(max_size=10)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 
@@ -263,8 +286,9 @@ def test_any_value_change_changes_the_canonical_digest(path: tuple, value: objec
     assert sm_crypto.sm3(canonical) != BASE_DIGEST
 
 
-@pytest.mark.parametrize("dup", ['"kind": "declared", "kind": "declared"',
-                                 '"kind": "acceptance", "kind": "declared"'])
+@pytest.mark.parametrize(
+    "dup", ['"kind": "declared", "kind": "declared"', '"kind": "acceptance", "kind": "declared"']
+)
 def test_duplicate_key_caught_even_when_the_last_value_makes_a_valid_document(dup: str) -> None:
     raw = dumps(document()).replace(b'"kind": "declared"', dup.encode())
     assert b"\\" not in raw  # the fast path's territory

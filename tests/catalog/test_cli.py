@@ -16,8 +16,9 @@ DECLARED = str(EXAMPLES / "declared.json")
 ACCEPTANCE = str(EXAMPLES / "acceptance.json")
 
 
-def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-        *args: str) -> tuple[int, str, str]:
+def run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
     monkeypatch.setattr(sys, "argv", ["mulu", *args])
     try:
         main()
@@ -28,7 +29,9 @@ def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     return code, out.out, out.err
 
 
-def test_validate_and_hash(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_and_hash(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from catalog import read_catalog
 
     cat = read_catalog(DECLARED)
@@ -44,8 +47,9 @@ def test_validate_and_hash(capsys: pytest.CaptureFixture[str], monkeypatch: pyte
     assert json.loads(out)["resource_count"] == 28
 
 
-def test_prove_and_verify_proof(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                tmp_path: Path) -> None:
+def test_prove_and_verify_proof(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from catalog import read_catalog
 
     root = read_catalog(DECLARED).merkle_root.hex()
@@ -57,10 +61,13 @@ def test_prove_and_verify_proof(capsys: pytest.CaptureFixture[str], monkeypatch:
     path.write_text(out, encoding="utf-8")
     code, out, _ = run(capsys, monkeypatch, "catalog", "verify-proof", str(path), "--root", root)
     assert code == 0 and "valid" in out
-    code, _, err = run(capsys, monkeypatch, "catalog", "verify-proof", str(path), "--root", "00" * 32)
+    code, _, err = run(
+        capsys, monkeypatch, "catalog", "verify-proof", str(path), "--root", "00" * 32
+    )
     assert code == 1 and "RootMismatch" in err and "Traceback" not in err
-    code, _, err = run(capsys, monkeypatch, "catalog", "verify-proof", str(path), "--root", root,
-                       "--size", "29")
+    code, _, err = run(
+        capsys, monkeypatch, "catalog", "verify-proof", str(path), "--root", root, "--size", "29"
+    )
     assert code == 1 and "tree of 28 leaves, want 29" in err
     proof["leaf"] = proof["leaf"].replace("学生", "学员")
     path.write_text(json.dumps(proof, ensure_ascii=False), encoding="utf-8")
@@ -73,21 +80,29 @@ def test_prove_and_verify_proof(capsys: pytest.CaptureFixture[str], monkeypatch:
     assert code == 1 and "is not in catalog" in err
 
 
-@pytest.mark.parametrize("name", ["bad_share_type.json", "nan.json", "not_utf8.json",
-                                  "duplicate_key.json", "deep_nesting.json"])
-def test_bad_input_exits_2_without_traceback(capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    code, _, err = run(capsys, monkeypatch, "catalog", "validate",
-                       str(VECTORS / "catalog" / "invalid" / name))
+@pytest.mark.parametrize(
+    "name",
+    ["bad_share_type.json", "nan.json", "not_utf8.json", "duplicate_key.json", "deep_nesting.json"],
+)
+def test_bad_input_exits_2_without_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    code, _, err = run(
+        capsys, monkeypatch, "catalog", "validate", str(VECTORS / "catalog" / "invalid" / name)
+    )
     assert code == 2 and "CatalogInvalid" in err and "Traceback" not in err
 
 
-def test_oversized_file_is_refused(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_file_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, _, err = run(capsys, monkeypatch, "catalog", "validate", DECLARED, "--max-bytes", "1000")
     assert code == 2 and "over the limit of 1000 bytes" in err
 
 
-def test_diff_human_and_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_human_and_json(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from catalog import read_catalog, verify_diff
 
     code, out, _ = run(capsys, monkeypatch, "catalog", "diff", DECLARED, ACCEPTANCE)
@@ -103,20 +118,41 @@ def test_diff_human_and_json(capsys: pytest.CaptureFixture[str], monkeypatch: py
 def test_schema(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, _ = run(capsys, monkeypatch, "catalog", "schema")
     schema = json.loads(out)
-    assert code == 0 and set(schema["required"]) >= {"schema", "project_code", "kind", "version",
-                                                     "resources"}
+    assert code == 0 and set(schema["required"]) >= {
+        "schema",
+        "project_code",
+        "kind",
+        "version",
+        "resources",
+    }
     assert schema["$defs"]["Resource"]["properties"]["share_type"]["title"] == "共享类型"
 
 
-def test_template_and_import(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                             tmp_path: Path) -> None:
+def test_template_and_import(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     xlsx, csv, out_json = tmp_path / "t.xlsx", tmp_path / "t.csv", tmp_path / "c.json"
-    code, _, _ = run(capsys, monkeypatch, "catalog", "template", "--xlsx", str(xlsx), "--csv", str(csv))
+    code, _, _ = run(
+        capsys, monkeypatch, "catalog", "template", "--xlsx", str(xlsx), "--csv", str(csv)
+    )
     assert code == 0 and xlsx.stat().st_size > 0 and csv.stat().st_size > 0
     code, out, _ = run(capsys, monkeypatch, "catalog", "import", str(xlsx), "-o", str(out_json))
     assert code == 0 and json.loads(out_json.read_text("utf-8"))["kind"] == "declared"
-    code, _, _ = run(capsys, monkeypatch, "catalog", "import", str(csv), "-o", str(out_json),
-                     "--project-code", "BJ-2026-0003", "--kind", "acceptance", "--version", "2")
+    code, _, _ = run(
+        capsys,
+        monkeypatch,
+        "catalog",
+        "import",
+        str(csv),
+        "-o",
+        str(out_json),
+        "--project-code",
+        "BJ-2026-0003",
+        "--kind",
+        "acceptance",
+        "--version",
+        "2",
+    )
     doc = json.loads(out_json.read_text("utf-8"))
     assert code == 0 and doc["project_code"] == "BJ-2026-0003" and doc["version"] == 2
     code, _, err = run(capsys, monkeypatch, "catalog", "import", str(csv), "-o", str(out_json))

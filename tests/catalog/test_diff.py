@@ -115,9 +115,15 @@ def test_dropped_resource_is_caught() -> None:
         (lambda d: d["changed"][0]["changes"].pop(), "changed does not match"),
         (lambda d: d.update(schema="x"), "schema is 'x'"),
         (lambda d: d.update(extra=1), "unknown field"),
-        (lambda d: d["old"].update(resource_count=27), "audit path has 4 hashes, want 3 for leaf 26 of 27"),
+        (
+            lambda d: d["old"].update(resource_count=27),
+            "audit path has 4 hashes, want 3 for leaf 26 of 27",
+        ),
         (lambda d: d["proofs"][0]["old"].update(leaf_index=1), "is not leaf 1 of the old root"),
-        (lambda d: d["proofs"][1]["old"].update(leaf_index=0), "leaf_index: 0 is out of range or repeated"),
+        (
+            lambda d: d["proofs"][1]["old"].update(leaf_index=0),
+            "leaf_index: 0 is out of range or repeated",
+        ),
         (lambda d: d["proofs"][1]["old"].update(leaf_index=28), "leaf_index: 28 is out of range"),
         (lambda d: d["proofs"][0]["old"]["audit_path"].pop(), "bad proof for 301001/000001"),
         (lambda d: d["proofs"][0].update(code="301001/000002"), "its code is not 301001/000002"),

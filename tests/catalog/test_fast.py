@@ -14,12 +14,42 @@ from catalog._fast import _ADAPTER, _Classification, _Item, _Resource, fast_prob
 from ._helpers import clone, document, example
 
 REPLACEMENTS = st.one_of(
-    st.none(), st.booleans(), st.integers(-3, 3), st.just(1.0), st.just(""), st.just("x"),
-    st.just([]), st.just({}),
-    st.sampled_from(["无条件共享", "有条件共享", "不予共享", "无条件开放", "有条件开放", "不予开放",
-                     "每日", "不定期", "字符型", "declared", "acceptance", "101001", "101001/000009",
-                     "101001/000001", "102001", "BJ-2026-0002", "2026-02-30", "2026-03-01",
-                     "11110000MB0123456X", "条件", "依据", "接口", "mulu.catalog/v1", "0" * 64]),
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.just(1.0),
+    st.just(""),
+    st.just("x"),
+    st.just([]),
+    st.just({}),
+    st.sampled_from(
+        [
+            "无条件共享",
+            "有条件共享",
+            "不予共享",
+            "无条件开放",
+            "有条件开放",
+            "不予开放",
+            "每日",
+            "不定期",
+            "字符型",
+            "declared",
+            "acceptance",
+            "101001",
+            "101001/000009",
+            "101001/000001",
+            "102001",
+            "BJ-2026-0002",
+            "2026-02-30",
+            "2026-03-01",
+            "11110000MB0123456X",
+            "条件",
+            "依据",
+            "接口",
+            "mulu.catalog/v1",
+            "0" * 64,
+        ]
+    ),
 )
 DELETE = object()
 
@@ -70,11 +100,16 @@ del BASES[0]["resources"][2]["share_method"]
 
 
 @settings(max_examples=250, deadline=None)
-@given(st.sampled_from(range(len(BASES))), st.data(),
-       st.lists(st.one_of(REPLACEMENTS, st.just(DELETE), st.sampled_from(["新键"])), min_size=1,
-                max_size=3))
-def test_fast_validator_agrees_with_model_on_mutations(base: int, data: st.DataObject,
-                                                       values: list[Any]) -> None:
+@given(
+    st.sampled_from(range(len(BASES))),
+    st.data(),
+    st.lists(
+        st.one_of(REPLACEMENTS, st.just(DELETE), st.sampled_from(["新键"])), min_size=1, max_size=3
+    ),
+)
+def test_fast_validator_agrees_with_model_on_mutations(
+    base: int, data: st.DataObject, values: list[Any]
+) -> None:
     doc = _mutate(clone(BASES[base]), data, values)
     assert _fast_ok(doc) == _model_ok(doc)
 
@@ -95,8 +130,16 @@ def test_same_fields_and_required_fields_as_the_model() -> None:
         assert set(want["properties"]) == set(got["properties"]), cls
         assert set(want["required"]) == set(got["required"]), cls
         for name, prop in want["properties"].items():  # same patterns, lengths and bounds
-            for key in ("pattern", "maxLength", "minLength", "minimum", "maximum", "enum",
-                        "minItems", "maxItems"):
+            for key in (
+                "pattern",
+                "maxLength",
+                "minLength",
+                "minimum",
+                "maximum",
+                "enum",
+                "minItems",
+                "maxItems",
+            ):
                 if key in prop:
                     assert got["properties"][name].get(key) == prop[key], (cls, name, key)
 

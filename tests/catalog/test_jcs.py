@@ -22,17 +22,26 @@ _CHARS = st.one_of(
 )
 _TEXT = st.text(_CHARS, max_size=8)
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), _TEXT,
+    st.none(),
+    st.booleans(),
+    _TEXT,
     st.integers(-SAFE_INT_MAX, SAFE_INT_MAX),
     st.integers(min_value=SAFE_INT_MAX + 1) | st.integers(max_value=-SAFE_INT_MAX - 1),
     st.floats(allow_nan=False, allow_infinity=False),
 )
-JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(_TEXT, inner, max_size=5), max_leaves=25)
+JSON = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=5),
+    max_leaves=25,
+)
 PLAIN = st.recursive(
     st.one_of(st.none(), st.booleans(), _TEXT, st.integers(-SAFE_INT_MAX, SAFE_INT_MAX)),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(st.characters(max_codepoint=0xD7FF), max_size=6), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(st.characters(max_codepoint=0xD7FF), max_size=6), inner, max_size=5
+        )
+    ),
     max_leaves=25,
 )
 
@@ -77,14 +86,18 @@ def test_non_plain_values_fall_back(value: object) -> None:
     assert canonicalize(value) == rfc8785.dumps(value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), 2**53, -(2**53), {1: 2}, "\ud800", {"k": object()}])
+@pytest.mark.parametrize(
+    "value", [float("nan"), float("inf"), 2**53, -(2**53), {1: 2}, "\ud800", {"k": object()}]
+)
 def test_not_canonicalisable(value: object) -> None:
     with pytest.raises(CatalogInvalid):
         canonicalize(value)
 
 
 def test_escapes_match_rfc8785_examples() -> None:
-    value = {"\u20ac": "\u0000\u001f\u007f\b\f\n\r\t\"\\/\u2028", "1": [None, True, False, -0]}
+    value = {"\u20ac": '\u0000\u001f\u007f\b\f\n\r\t"\\/\u2028', "1": [None, True, False, -0]}
     assert canonicalize(value) == rfc8785.dumps(value)
-    assert canonicalize(value) == json.dumps(value, ensure_ascii=False, sort_keys=True,
-                                             separators=(",", ":")).encode()
+    assert (
+        canonicalize(value)
+        == json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    )

@@ -39,7 +39,9 @@ def test_sha256_leaf_hashes_match_rfc6962() -> None:
     assert SHA256_HASHER.empty_root().hex() == RFC["roots_by_size_hex"][0]
 
 
-@pytest.mark.parametrize("case", RFC["inclusion_proofs"], ids=lambda c: f"{c['leaf_index']}of{c['tree_size']}")
+@pytest.mark.parametrize(
+    "case", RFC["inclusion_proofs"], ids=lambda c: f"{c['leaf_index']}of{c['tree_size']}"
+)
 def test_sha256_inclusion_proofs_match_rfc6962(case: dict) -> None:
     size, index = case["tree_size"], case["leaf_index"]
     tree = MerkleTree(LEAVES[:size], SHA256_HASHER)
@@ -48,15 +50,19 @@ def test_sha256_inclusion_proofs_match_rfc6962(case: dict) -> None:
     root = bytes.fromhex(RFC["roots_by_size_hex"][size])
     verify_inclusion(proof, root, SHA256_HASHER)
     given_path = tuple(bytes.fromhex(h) for h in case["audit_path_hex"])
-    assert root_from_inclusion_proof(index, size, tree.leaf_hash(index), given_path,
-                                     SHA256_HASHER) == root
+    assert (
+        root_from_inclusion_proof(index, size, tree.leaf_hash(index), given_path, SHA256_HASHER)
+        == root
+    )
 
 
 def test_sm3_hasher_domain_separation() -> None:
     import sm_crypto
 
     assert SM3_HASHER.hash_leaf(b"abc") == sm_crypto.sm3(b"\x00abc")
-    assert SM3_HASHER.hash_children(b"a" * 32, b"b" * 32) == sm_crypto.sm3(b"\x01" + b"a" * 32 + b"b" * 32)
+    assert SM3_HASHER.hash_children(b"a" * 32, b"b" * 32) == sm_crypto.sm3(
+        b"\x01" + b"a" * 32 + b"b" * 32
+    )
     assert SM3_HASHER.empty_root() == sm_crypto.sm3(b"")
     assert MerkleTree([], SM3_HASHER).root == sm_crypto.sm3(b"")
 
@@ -163,7 +169,9 @@ def test_every_mutated_proof_index_or_size_fails() -> None:
                 for k in range(len(path)):
                     bad = list(path)
                     bad[k] = bytes([bad[k][0] ^ 8]) + bad[k][1:]
-                    assert _rejected(InclusionProof(i, n, leaf_hash, tuple(bad), root, "sha256"), root)
+                    assert _rejected(
+                        InclusionProof(i, n, leaf_hash, tuple(bad), root, "sha256"), root
+                    )
                     flipped += 1
                 bad_leaf = bytes([leaf_hash[0] ^ 1]) + leaf_hash[1:]
                 assert _rejected(InclusionProof(i, n, bad_leaf, path, root, "sha256"), root)
@@ -210,8 +218,9 @@ def test_leaf_bytes_are_checked_against_the_leaf_hash() -> None:
         (0, 5, 32, 4, "audit path has 4 hashes, want 3"),
     ],
 )
-def test_malformed_proofs_raise_with_got_and_want(index: int, size: int, leaf_len: int,
-                                                  path_len: int, message: str) -> None:
+def test_malformed_proofs_raise_with_got_and_want(
+    index: int, size: int, leaf_len: int, path_len: int, message: str
+) -> None:
     with pytest.raises(ProofInvalid, match=message):
         root_from_inclusion_proof(index, size, b"\0" * leaf_len, [b"\0" * 32] * path_len)
 

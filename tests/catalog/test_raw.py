@@ -69,7 +69,10 @@ def _check(doc: Any, seed: int) -> None:
         if scanned:
             # load_catalog then skips the orjson tier's scan: it must decline these bytes too
             assert cat is None
-            assert scan_canonical(orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)) is None
+            assert (
+                scan_canonical(orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS))
+                is None
+            )
         if cat is None:
             continue
         parsed = json.loads(text)

@@ -20,16 +20,56 @@ from ._helpers import clone, document, example, resource
 from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _mutate, _paths
 
 # beyond test_fast's replacements: the edges of what this tier decides by itself
-EDGES = st.sampled_from([
-    "a" * 200, "a" * 201, "长" * 66, "长" * 67, "长" * 200, "长" * 201, "a" * 4000, "a" * 4001,
-    "😀", "a\"b", "a\\b", "a\nb", "\x7f", "2024-02-29", "2023-02-29", "0000-01-01", "2026-13-01",
-    1, 1_000_000, 1_000_001, 0, -1, 2**53, 2**64, 1.5, True, None, "declared", "acceptance",
-    "0" * 64, "F" * 64, ["101001/000002"], ["101001/000001"], ["101001/000002", "101001/000002"],
-    ["101001/00002"], "101001001", "101001001/000001", "41110000MB0123456X",
-    "11110000MB0123456I", "BJ-2026-0001-A1B2C3D4", "BJ-2026-0001-A1B2C3D4E", "mulu.catalog/v2",
-    [{"name": "项", "data_type": "整型"}], [{"name": "项", "data_type": "整型", "length": None}],
-    [{"name": "项", "data_type": "整型", "extra": 1}], [],
-])
+EDGES = st.sampled_from(
+    [
+        "a" * 200,
+        "a" * 201,
+        "长" * 66,
+        "长" * 67,
+        "长" * 200,
+        "长" * 201,
+        "a" * 4000,
+        "a" * 4001,
+        "😀",
+        'a"b',
+        "a\\b",
+        "a\nb",
+        "\x7f",
+        "2024-02-29",
+        "2023-02-29",
+        "0000-01-01",
+        "2026-13-01",
+        1,
+        1_000_000,
+        1_000_001,
+        0,
+        -1,
+        2**53,
+        2**64,
+        1.5,
+        True,
+        None,
+        "declared",
+        "acceptance",
+        "0" * 64,
+        "F" * 64,
+        ["101001/000002"],
+        ["101001/000001"],
+        ["101001/000002", "101001/000002"],
+        ["101001/00002"],
+        "101001001",
+        "101001001/000001",
+        "41110000MB0123456X",
+        "11110000MB0123456I",
+        "BJ-2026-0001-A1B2C3D4",
+        "BJ-2026-0001-A1B2C3D4E",
+        "mulu.catalog/v2",
+        [{"name": "项", "data_type": "整型"}],
+        [{"name": "项", "data_type": "整型", "length": None}],
+        [{"name": "项", "data_type": "整型", "extra": 1}],
+        [],
+    ]
+)
 
 
 def _canonical(doc: Any) -> bytes:
@@ -64,22 +104,31 @@ def _check_scan(doc: Any) -> None:
         assert (leaves is not None) == _model_ok(doc)
 
 
-
-
 @settings(max_examples=400, deadline=None)
-@given(st.sampled_from(range(len(BASES))), st.data(),
-       st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE), st.sampled_from(["新键"])),
-                min_size=1, max_size=3))
-def test_scan_is_sound_and_complete_where_it_claims(base: int, data: st.DataObject,
-                                                    values: list[Any]) -> None:
+@given(
+    st.sampled_from(range(len(BASES))),
+    st.data(),
+    st.lists(
+        st.one_of(REPLACEMENTS, EDGES, st.just(DELETE), st.sampled_from(["新键"])),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_scan_is_sound_and_complete_where_it_claims(
+    base: int, data: st.DataObject, values: list[Any]
+) -> None:
     _check_scan(_mutate(clone(BASES[base]), data, values))
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(range(len(BASES))), st.data(),
-       st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE)), min_size=1, max_size=2))
-def test_load_catalog_accepts_exactly_what_the_model_accepts(base: int, data: st.DataObject,
-                                                             values: list[Any]) -> None:
+@given(
+    st.sampled_from(range(len(BASES))),
+    st.data(),
+    st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE)), min_size=1, max_size=2),
+)
+def test_load_catalog_accepts_exactly_what_the_model_accepts(
+    base: int, data: st.DataObject, values: list[Any]
+) -> None:
     doc = _mutate(clone(BASES[base]), data, values)
     try:
         raw = json.dumps(doc, ensure_ascii=False, allow_nan=False).encode("utf-8")
@@ -156,12 +205,53 @@ CROSS_FIELD = [
     document(0),
     document(1, project_name="项目", unit="单位"),
     document(1, project_name=None, unit=None),
-    document(1, resources=[resource(1, classification={
-        "code": "101001001", "category": "类", "item": "项", "catalogue": "目", "sub_item": "细"})]),
-    document(1, resources=[resource(1, code="101001001/000001", classification={
-        "code": "101001001", "category": "类", "item": "项", "catalogue": "目", "sub_item": "细"})]),
-    document(1, resources=[resource(1, code="101001001/000001", classification={
-        "code": "101001001", "category": "类", "item": "项", "catalogue": "目", "sub_item": None})]),
+    document(
+        1,
+        resources=[
+            resource(
+                1,
+                classification={
+                    "code": "101001001",
+                    "category": "类",
+                    "item": "项",
+                    "catalogue": "目",
+                    "sub_item": "细",
+                },
+            )
+        ],
+    ),
+    document(
+        1,
+        resources=[
+            resource(
+                1,
+                code="101001001/000001",
+                classification={
+                    "code": "101001001",
+                    "category": "类",
+                    "item": "项",
+                    "catalogue": "目",
+                    "sub_item": "细",
+                },
+            )
+        ],
+    ),
+    document(
+        1,
+        resources=[
+            resource(
+                1,
+                code="101001001/000001",
+                classification={
+                    "code": "101001001",
+                    "category": "类",
+                    "item": "项",
+                    "catalogue": "目",
+                    "sub_item": None,
+                },
+            )
+        ],
+    ),
 ]
 
 
@@ -176,8 +266,13 @@ def test_cross_field_rules_decided_like_the_model() -> None:
 def test_typical_documents_take_this_tier() -> None:
     from scripts.bench_catalog import sample_catalog
 
-    for doc in [*BASES, example("declared.json"), example("acceptance.json"), sample_catalog(),
-                document(0)]:
+    for doc in [
+        *BASES,
+        example("declared.json"),
+        example("acceptance.json"),
+        sample_catalog(),
+        document(0),
+    ]:
         assert scan_canonical(_canonical(doc)) is not None
 
 
@@ -213,17 +308,20 @@ def test_truncated_or_trailing_bytes_are_declined() -> None:
 
 # --- generated valid documents: every optional member absent, null or set --------------------
 
-_PLAIN = st.one_of(st.characters(min_codepoint=0x20, max_codepoint=0x7E).filter(
-                       lambda c: c not in '"\\'),
-                   st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
-                   st.sampled_from(["\U0001f600", "\ue000", "\x7f"]))
+_PLAIN = st.one_of(
+    st.characters(min_codepoint=0x20, max_codepoint=0x7E).filter(lambda c: c not in '"\\'),
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
+    st.sampled_from(["\U0001f600", "\ue000", "\x7f"]),
+)
 _CHARS = st.one_of(_PLAIN, st.sampled_from(["\n", '"', "\\", "\x00"]))
 
 
 def _text(limit: int) -> st.SearchStrategy[str]:
-    return st.one_of(st.text(_CHARS, min_size=1, max_size=12),
-                     st.integers(1, limit).map(lambda n: "长" * n),
-                     st.sampled_from([66, 67, 200]).map(lambda n: "a" * n))
+    return st.one_of(
+        st.text(_CHARS, min_size=1, max_size=12),
+        st.integers(1, limit).map(lambda n: "长" * n),
+        st.sampled_from([66, 67, 200]).map(lambda n: "a" * n),
+    )
 
 
 PLAIN_TEXT = st.text(_PLAIN, min_size=1, max_size=12)  # what the scan decides itself
@@ -236,32 +334,57 @@ def _optional(value: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def _resource(draw: st.DrawFn, n: int, text: st.SearchStrategy[str],
-              long: st.SearchStrategy[str]) -> dict[str, Any]:
+def _resource(
+    draw: st.DrawFn, n: int, text: st.SearchStrategy[str], long: st.SearchStrategy[str]
+) -> dict[str, Any]:
     cls_code = draw(st.sampled_from(["101001", "201002", "301003123"]))
-    classification = {"code": cls_code, "category": draw(text), "item": draw(text),
-                      "catalogue": draw(text), "sub_item": draw(_optional(text))}
-    items = [{"name": draw(text), "data_type": draw(st.sampled_from(["字符型", "整型", "日期型"])),
-              "length": draw(_optional(st.integers(1, 1_000_000)))}
-             for _ in range(draw(st.integers(1, 3)))]
+    classification = {
+        "code": cls_code,
+        "category": draw(text),
+        "item": draw(text),
+        "catalogue": draw(text),
+        "sub_item": draw(_optional(text)),
+    }
+    items = [
+        {
+            "name": draw(text),
+            "data_type": draw(st.sampled_from(["字符型", "整型", "日期型"])),
+            "length": draw(_optional(st.integers(1, 1_000_000))),
+        }
+        for _ in range(draw(st.integers(1, 3)))
+    ]
     share = draw(st.sampled_from(["无条件共享", "有条件共享", "不予共享"]))
     open_ = draw(st.sampled_from(["无条件开放", "有条件开放", "不予开放"]))
     null = st.one_of(st.just(_ABSENT), st.none())
     r = {
-        "code": f"{cls_code}/{n:06d}", "name": draw(text), "classification": classification,
-        "provider": draw(text), "provider_code": "11110000MB0123456X", "summary": draw(long),
-        "format": draw(text), "items": items, "share_type": share, "open_type": open_,
+        "code": f"{cls_code}/{n:06d}",
+        "name": draw(text),
+        "classification": classification,
+        "provider": draw(text),
+        "provider_code": "11110000MB0123456X",
+        "summary": draw(long),
+        "format": draw(text),
+        "items": items,
+        "share_type": share,
+        "open_type": open_,
         "update_cycle": draw(st.sampled_from(["实时", "每季度", "不定期"])),
         "share_condition": draw(long if share == "有条件共享" else null),
         "share_legal_basis": draw(long if share == "不予共享" else null),
         "share_method": draw(_optional(text) if share == "不予共享" else text),
         "open_condition": draw(long if open_ == "有条件开放" else null),
         "open_legal_basis": draw(long if open_ == "不予开放" else null),
-        "publish_date": draw(_optional(st.dates().map(lambda d: f"{d:%Y-%m-%d}")
-                                       .filter(lambda s: len(s) == 10))),
-        "related_codes": draw(st.one_of(st.just(_ABSENT), st.lists(
-            st.sampled_from(["101001/999999", "102001/000001", "301003123/000007"]),
-            unique=True))),
+        "publish_date": draw(
+            _optional(st.dates().map(lambda d: f"{d:%Y-%m-%d}").filter(lambda s: len(s) == 10))
+        ),
+        "related_codes": draw(
+            st.one_of(
+                st.just(_ABSENT),
+                st.lists(
+                    st.sampled_from(["101001/999999", "102001/000001", "301003123/000007"]),
+                    unique=True,
+                ),
+            )
+        ),
     }
     return r
 
@@ -281,12 +404,19 @@ def valid_documents(draw: st.DrawFn) -> dict[str, Any]:
     text, long = (PLAIN_TEXT, PLAIN_TEXT) if plain else (ANY_TEXT, ANY_LONG)
     kind = draw(st.sampled_from(["declared", "acceptance"]))
     doc = {
-        "schema": "mulu.catalog/v1", "project_code": draw(st.sampled_from(
-            ["BJ-2026-0001", "SH-1999-123456-X", "GZ-2030-0042-A1B2C3D4"])),
-        "kind": kind, "version": draw(st.integers(1, 1_000_000)),
-        "project_name": draw(_optional(text)), "unit": draw(_optional(text)),
-        "declared_digest": draw(_optional(st.just("ab" * 32)) if kind == "acceptance"
-                                else st.one_of(st.just(_ABSENT), st.none())),
+        "schema": "mulu.catalog/v1",
+        "project_code": draw(
+            st.sampled_from(["BJ-2026-0001", "SH-1999-123456-X", "GZ-2030-0042-A1B2C3D4"])
+        ),
+        "kind": kind,
+        "version": draw(st.integers(1, 1_000_000)),
+        "project_name": draw(_optional(text)),
+        "unit": draw(_optional(text)),
+        "declared_digest": draw(
+            _optional(st.just("ab" * 32))
+            if kind == "acceptance"
+            else st.one_of(st.just(_ABSENT), st.none())
+        ),
         "resources": [draw(_resource(i + 1, text, long)) for i in range(count)],
     }
     out: dict[str, Any] = _drop_absent(doc)
@@ -304,26 +434,34 @@ def test_generated_valid_documents(doc: dict[str, Any]) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(valid_documents(), st.data(),
-       st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE)), min_size=1, max_size=2))
-def test_mutated_generated_documents(doc: dict[str, Any], data: st.DataObject,
-                                     values: list[Any]) -> None:
+@given(
+    valid_documents(),
+    st.data(),
+    st.lists(st.one_of(REPLACEMENTS, EDGES, st.just(DELETE)), min_size=1, max_size=2),
+)
+def test_mutated_generated_documents(
+    doc: dict[str, Any], data: st.DataObject, values: list[Any]
+) -> None:
     _check_scan(_mutate(doc, data, values))
 
 
 # --- duplicate keys in minified input (where the check is a length comparison) ---------------
 
+
 def _minified(doc: Any) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-@pytest.mark.parametrize(("old", "new", "path"), [
-    (b'"kind":"declared"', b'"kind":"declared","kind":"declared"', "$.kind"),
-    (b'"kind":"declared"', b'"kind":"acceptance","kind":"declared"', "$.kind"),
-    (b'"length":18', b'"length":18,"length":18', "$.resources[0].items[0].length"),
-    (b'"name":"', b'"name":"x","name":"', "$.resources[0].name"),
-    (b'"resources":[', b'"resources":[],"resources":[', "$.resources"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (b'"kind":"declared"', b'"kind":"declared","kind":"declared"', "$.kind"),
+        (b'"kind":"declared"', b'"kind":"acceptance","kind":"declared"', "$.kind"),
+        (b'"length":18', b'"length":18,"length":18', "$.resources[0].items[0].length"),
+        (b'"name":"', b'"name":"x","name":"', "$.resources[0].name"),
+        (b'"resources":[', b'"resources":[],"resources":[', "$.resources"),
+    ],
+)
 def test_duplicate_key_in_minified_input(old: bytes, new: bytes, path: str) -> None:
     raw = _minified(document(3))
     assert load_catalog(raw).canonical == rfc8785.dumps(document(3))
@@ -336,8 +474,9 @@ def test_duplicate_key_in_minified_input(old: bytes, new: bytes, path: str) -> N
 
 @settings(max_examples=100, deadline=None)
 @given(valid_documents(), st.data())
-def test_any_duplicated_member_is_caught_minified_or_not(doc: dict[str, Any],
-                                                         data: st.DataObject) -> None:
+def test_any_duplicated_member_is_caught_minified_or_not(
+    doc: dict[str, Any], data: st.DataObject
+) -> None:
     """Repeat one member of one object with the same value (the document stays valid)."""
     objects = [p for p in _paths(doc) if isinstance(_at(doc, p), dict)]
     where = data.draw(st.sampled_from(objects))
@@ -351,8 +490,10 @@ def test_any_duplicated_member_is_caught_minified_or_not(doc: dict[str, Any],
     for separators in ((",", ":"), (", ", ": ")):
         text = json.dumps(marked, ensure_ascii=False, separators=separators)
         sentinel = json.dumps({"@sentinel@": None}, separators=separators)[1:-1] + separators[0]
-        member = json.dumps({key: target[key]}, ensure_ascii=False,
-                            separators=separators)[1:-1] + separators[0]
+        member = (
+            json.dumps({key: target[key]}, ensure_ascii=False, separators=separators)[1:-1]
+            + separators[0]
+        )
         assert load_catalog(text.replace(sentinel, "", 1).encode()).canonical == rfc8785.dumps(doc)
         with pytest.raises(CatalogInvalid, match="duplicate key"):
             load_catalog(text.replace(sentinel, member, 1).encode())

@@ -63,7 +63,9 @@ def _csv(rows: list[list[str]]) -> bytes:
 
 
 def _row(**cells: str) -> list[str]:
-    base = dict(zip(HEADERS, csv_template().decode("utf-8-sig").splitlines()[1].split(","), strict=True))
+    base = dict(
+        zip(HEADERS, csv_template().decode("utf-8-sig").splitlines()[1].split(","), strict=True)
+    )
     base.update(cells)
     return [base[h] for h in HEADERS]
 
@@ -76,8 +78,9 @@ def _problems(data: bytes) -> list[tuple[str, str]]:
 
 def test_bad_enum_names_the_cell() -> None:
     problems = _problems(_csv([_row(共享类型="部分共享")]))
-    assert problems == [("目录.csv!O2 (共享类型)",
-                         "Input should be '无条件共享', '有条件共享' or '不予共享'")]
+    assert problems == [
+        ("目录.csv!O2 (共享类型)", "Input should be '无条件共享', '有条件共享' or '不予共享'")
+    ]
 
 
 def test_model_errors_map_back_to_item_rows() -> None:
@@ -97,14 +100,17 @@ def test_missing_condition_names_the_cell() -> None:
 
 def test_conflicting_continuation_row() -> None:
     problems = _problems(_csv([_row(), _row(信息项名称="企业名称", 更新周期="每月")]))
-    assert problems == [("目录.csv!V3 (更新周期)",
-                         "differs from row 2 of the same resource: '每月' vs '每日'")]
+    assert problems == [
+        ("目录.csv!V3 (更新周期)", "differs from row 2 of the same resource: '每月' vs '每日'")
+    ]
 
 
 def test_bad_length_and_missing_code() -> None:
     problems = _problems(_csv([_row(数据长度="十八"), _row(信息资源代码="")]))
-    assert problems == [("目录.csv!N2 (数据长度)", "want a whole number, got '十八'"),
-                        ("目录.csv!A3 (信息资源代码)", "信息资源代码 is empty")]
+    assert problems == [
+        ("目录.csv!N2 (数据长度)", "want a whole number, got '十八'"),
+        ("目录.csv!A3 (信息资源代码)", "信息资源代码 is empty"),
+    ]
 
 
 def test_header_problems() -> None:

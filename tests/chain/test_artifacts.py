@@ -30,7 +30,13 @@ def test_stale_artifact_is_detected(tmp_path) -> None:
 
 
 def test_compiler_is_the_pinned_solc_js() -> None:
-    out = subprocess.run(["node", str(SOLC_SCRIPT), "--version"], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    out = subprocess.run(
+        ["node", str(SOLC_SCRIPT), "--version"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=True,
+    )
     assert out.stdout.startswith(SOLC_VERSION + "+commit")
 
 

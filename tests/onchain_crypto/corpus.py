@@ -60,10 +60,22 @@ def hostile_cases(case: Case) -> Iterator[Case]:
     _, xy, message, sig, id = case
     r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
     for label, rr, ss in [
-        ("r=0", 0, s), ("s=0", r, 0), ("r=n", N, s), ("s=n", r, N), ("r=n+r", r + N, s),
-        ("s=n+s", r, s + N), ("r=2^256-1", 2**256 - 1, s), ("s=2^256-1", r, 2**256 - 1),
-        ("r=n-1", N - 1, s), ("s=n-1", r, N - 1), ("r=1", 1, s), ("s=1", r, 1),
-        ("swapped", s, r), ("r+s=n", r, N - r), ("-s", r, N - s), ("r=p", P, s),
+        ("r=0", 0, s),
+        ("s=0", r, 0),
+        ("r=n", N, s),
+        ("s=n", r, N),
+        ("r=n+r", r + N, s),
+        ("s=n+s", r, s + N),
+        ("r=2^256-1", 2**256 - 1, s),
+        ("s=2^256-1", r, 2**256 - 1),
+        ("r=n-1", N - 1, s),
+        ("s=n-1", r, N - 1),
+        ("r=1", 1, s),
+        ("s=1", r, 1),
+        ("swapped", s, r),
+        ("r+s=n", r, N - r),
+        ("-s", r, N - s),
+        ("r=p", P, s),
     ]:
         if rr < 2**256 and ss < 2**256:
             yield label, xy, message, i2b(rr) + i2b(ss), id

@@ -18,5 +18,9 @@ def test_verify_on_eth_tester() -> None:
     za = verifier.functions.computeZ(xy[:32], xy[32:], b"1234567812345678").call()
     assert za == sm_crypto.z_value(key.public_key)
     call = verifier.functions.verify
-    assert call(xy[:32], xy[32:], za, b"eth-tester", sig[:32], sig[32:]).call({"gas": 10**7}) is True
-    assert call(xy[:32], xy[32:], za, b"eth-tester", sig[32:], sig[:32]).call({"gas": 10**7}) is False
+    assert (
+        call(xy[:32], xy[32:], za, b"eth-tester", sig[:32], sig[32:]).call({"gas": 10**7}) is True
+    )
+    assert (
+        call(xy[:32], xy[32:], za, b"eth-tester", sig[32:], sig[:32]).call({"gas": 10**7}) is False
+    )

@@ -76,8 +76,12 @@ def test_is_on_curve(sm2_verifier: Contract) -> None:
     y = int.from_bytes(xy[32:], "big")
     assert fn(xy[:32], i2b(P_MINUS(y))).call() is True  # -Q is on the curve too
     for x_, y_ in [
-        (0, 0), (curve.GX, curve.GY + 1), (curve.GX + curve.P, curve.GY),
-        (curve.GX, curve.GY + curve.P), (curve.P, 0), (2**256 - 1, 2**256 - 1),
+        (0, 0),
+        (curve.GX, curve.GY + 1),
+        (curve.GX + curve.P, curve.GY),
+        (curve.GX, curve.GY + curve.P),
+        (curve.P, 0),
+        (2**256 - 1, 2**256 - 1),
     ]:
         if x_ < 2**256 and y_ < 2**256:
             assert fn(i2b(x_), i2b(y_)).call() is False, (x_, y_)
@@ -104,7 +108,10 @@ def test_compute_z_rejects_long_id_and_off_curve_key(sm2_verifier: Contract) -> 
     with pytest.raises(ContractLogicError) as info:
         sm2_verifier.functions.computeZ(xy[:32], xy[32:], b"i" * 8192).call()
     assert revert_selector(info.value) == error_selector("SM2IdTooLong(uint256,uint256)")
-    assert abi_decode(["uint256", "uint256"], bytes.fromhex(str(info.value.data)[10:])) == (8192, 8191)
+    assert abi_decode(["uint256", "uint256"], bytes.fromhex(str(info.value.data)[10:])) == (
+        8192,
+        8191,
+    )
     bad_y = i2b(int.from_bytes(xy[32:], "big") ^ 1)
     with pytest.raises(ContractLogicError) as info:
         sm2_verifier.functions.computeZ(xy[:32], bad_y, DEFAULT_ID).call()
@@ -115,8 +122,11 @@ def test_compute_z_rejects_long_id_and_off_curve_key(sm2_verifier: Contract) -> 
 def test_off_curve_keys_revert_with_named_error(sm2_verifier: Contract, fn: str) -> None:
     key = sm_crypto.PrivateKey.generate()
     xy, sig = key.public_key.xy, key.sign_raw(b"m")
-    for x, y in [(xy[:32], i2b(int.from_bytes(xy[32:], "big") ^ 4)), (i2b(0), i2b(0)),
-                 (i2b(curve.GX + curve.P), i2b(curve.GY))]:
+    for x, y in [
+        (xy[:32], i2b(int.from_bytes(xy[32:], "big") ^ 4)),
+        (i2b(0), i2b(0)),
+        (i2b(curve.GX + curve.P), i2b(curve.GY)),
+    ]:
         args: tuple[bytes, ...]
         if fn == "verify":
             args = (x, y, bytes(32), b"m", sig[:32], sig[32:])
@@ -214,7 +224,9 @@ def test_x1_at_least_n_uses_the_second_candidate(sm2_verifier: Contract) -> None
         point = sm2_ref.lift_x(x1)
     s = secrets.randbelow(curve.N - 1) + 1
     t = secrets.randbelow(curve.N - 1) + 1
-    pub = sm2_ref.mul(pow(t, -1, curve.N), sm2_ref.add(point, sm2_ref.neg(sm2_ref.mul(s, sm2_ref.G))))
+    pub = sm2_ref.mul(
+        pow(t, -1, curve.N), sm2_ref.add(point, sm2_ref.neg(sm2_ref.mul(s, sm2_ref.G)))
+    )
     assert pub is not None
     e, r, s = sm2_ref.digest_signature_for(s, t, pub)
     assert sm2_ref.verify_digest(e, r, s, pub) is True
@@ -246,7 +258,9 @@ def test_precompute_stores_table_once_and_keeps_verdicts(w3: Web3, sm2_verifier:
     assert events[0]["args"]["keyHash"] == keccak(xy)
     holder = events[0]["args"]["table"]
     code = bytes(w3.eth.get_code(holder))
-    assert code == b"\x00" + sm2_ref.comb_table((int.from_bytes(x, "big"), int.from_bytes(y, "big")))
+    assert code == b"\x00" + sm2_ref.comb_table(
+        (int.from_bytes(x, "big"), int.from_bytes(y, "big"))
+    )
     assert sm2_verifier.functions.isPrecomputed(x, y).call() is True
 
     again = w3.eth.wait_for_transaction_receipt(
@@ -284,4 +298,3 @@ def test_reference_is_sane() -> None:
     r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
     assert sm2_ref.verify_digest(e, r, s, point) is True
     assert sm2_ref.verify_digest(e ^ 1, r, s, point) is False
-

@@ -16,11 +16,16 @@ pytestmark = pytest.mark.anvil
 def test_valid_invalid_and_gas(w3: Web3, sm2_verifier: Contract) -> None:
     key = sm_crypto.PrivateKey.generate()
     sig = key.sign_raw(b"hello", id=b"ALICE")
-    ok = verify_onchain(w3, sm2_verifier.address, key.public_key.to_bytes(), b"hello", sig, b"ALICE")
+    ok = verify_onchain(
+        w3, sm2_verifier.address, key.public_key.to_bytes(), b"hello", sig, b"ALICE"
+    )
     assert ok.valid is True
     assert 100_000 < ok.gas_used < 1_000_000
     assert verify_onchain(w3, sm2_verifier.address, key.public_key.xy, b"hello", sig).valid is False
-    assert verify_onchain(w3, sm2_verifier.address, key.public_key.xy, b"hellO", sig, b"ALICE").valid is False
+    assert (
+        verify_onchain(w3, sm2_verifier.address, key.public_key.xy, b"hellO", sig, b"ALICE").valid
+        is False
+    )
 
 
 def test_bad_inputs_raise_typed_errors(w3: Web3, sm2_verifier: Contract) -> None:

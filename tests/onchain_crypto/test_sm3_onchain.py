@@ -46,7 +46,9 @@ def test_boundary_lengths_with_extreme_bytes(sm3_hasher: Contract, fill: bytes) 
 
 
 def test_random_lengths_up_to_10kb(sm3_hasher: Contract) -> None:
-    lengths = [10_240, 10_239, 4096 + 55, 4096 + 56] + [secrets.randbelow(10_241) for _ in range(12)]
+    lengths = [10_240, 10_239, 4096 + 55, 4096 + 56] + [
+        secrets.randbelow(10_241) for _ in range(12)
+    ]
     for length in lengths:
         data = os.urandom(length)
         assert sm3_hasher.functions.sm3(data).call() == _openssl_sm3(data), length
