@@ -364,9 +364,9 @@ class Steps:
                     if doc is not None:
                         codes = doc.codes
                         report.missing_codes[step.value] = [codes[i] for i in gap]
-                    first = report.missing_codes.get(step.value, gap)[0]
+                    example = report.missing_codes.get(step.value, gap)[0]
                     report.acceptance_blockers.append(
-                        f"{step.zh} {step.value}: {count - confirmed[step.index]} of {count} resources missing (first: {first})"
+                        f"{step.zh} {step.value}: {count - confirmed[step.index]} of {count} resources missing (first: {example})"
                     )
             if doc is not None:
                 report.stale = self.stale_updates(code, version, doc, now=now)

@@ -111,6 +111,21 @@ def test_acceptance_refused_per_missing_step_then_allowed(world: World, tmp_path
     assert steps.verify_ownership_records(code) == []
 
 
+def test_fast_gates_name_every_missing_step(world: World, tmp_path: Path) -> None:
+    """``detail=False`` (the service's path) with several steps missing: one blocker per step, the
+    first naming its first missing resource (the first resource used to replace the
+    ``firstMissing`` answer, and the next missing step then indexed an int: TypeError)."""
+    steps = Steps(world.ledger)
+    code, _ = _under_construction(world, tmp_path)
+    report = steps.gates(code, detail=False)
+    assert report.missing == {"cloud": [0]}
+    blockers = [b for b in report.acceptance_blockers if "missing" in b]
+    incomplete = [s.value for s in Step if report.confirmed[s.value] < report.resource_count]
+    assert len(incomplete) > 1  # the case that failed
+    assert [b.split(" ")[1].rstrip(":") for b in blockers] == incomplete
+    assert blockers[0].endswith("(first: 0)")
+
+
 def test_large_change_needs_reviewer_approval_before_acceptance(
     world: World, tmp_path: Path
 ) -> None:
