@@ -11,16 +11,17 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import requests
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_typing import HexStr
 from web3 import EthereumTesterProvider, HTTPProvider, Web3
 from web3.contract import Contract
-from web3.contract.contract import ContractFunction
+from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import TimeExhausted
-from web3.types import TxReceipt
+from web3.types import Nonce, RPCEndpoint, TxParams, TxReceipt, Wei
 
 from mulu.errors import ChainUnavailable, MuluError
 
@@ -147,7 +148,11 @@ class Chain:
         return self._gas_price
 
     def sign(
-        self, signer: LocalAccount, fn: ContractFunction, *, gas: int | None = None
+        self,
+        signer: LocalAccount,
+        fn: ContractFunction | ContractConstructor,
+        *,
+        gas: int | None = None,
     ) -> tuple[bytes, str]:
         """Estimate (which surfaces a revert as its typed error), then sign. Returns (raw, hash)."""
         address = signer.address
@@ -155,16 +160,16 @@ class Chain:
             estimate = self.rpc(lambda: int(fn.estimate_gas({"from": address})))
             gas = estimate * GAS_MARGIN_NUM // GAS_MARGIN_DEN + GAS_MARGIN_ADD
         nonce = self._nonces.take(self.w3, address)
-        tx = fn.build_transaction(
-            {
-                "from": address,
-                "nonce": nonce,
-                "gas": gas,
-                "gasPrice": self.gas_price(),
-                "chainId": self.chain_id,
-            }
-        )
-        signed = signer.sign_transaction(tx)
+        params: TxParams = {
+            "from": address,
+            "nonce": Nonce(nonce),
+            "gas": gas,
+            "gasPrice": Wei(self.gas_price()),
+            "chainId": self.chain_id,
+        }
+        tx = fn.build_transaction(params)
+        # web3 builds a TxParams TypedDict; eth-account types the same dict as dict[str, ...]
+        signed = signer.sign_transaction(cast(dict[str, Any], tx))
         return bytes(signed.raw_transaction), "0x" + bytes(signed.hash).hex()
 
     def forget_nonce(self, address: str) -> None:
@@ -182,23 +187,31 @@ class Chain:
         try:
             return self.rpc(
                 lambda: self.w3.eth.wait_for_transaction_receipt(
-                    tx_hash,
+                    HexStr(tx_hash),
                     timeout=timeout,
-                    poll_latency=0.05,  # type: ignore[arg-type]
+                    poll_latency=0.05,
                 )
             )
         except TimeExhausted as exc:
             raise ChainUnavailable(f"no receipt for {tx_hash} within {timeout:.0f} s") from exc
 
     def transact(
-        self, signer: LocalAccount, fn: ContractFunction, *, gas: int | None = None
+        self,
+        signer: LocalAccount,
+        fn: ContractFunction | ContractConstructor,
+        *,
+        gas: int | None = None,
     ) -> TxReceipt:
         """Send ``fn`` from ``signer`` and wait; a revert raises its typed error, nothing changes."""
         raw, _ = self.sign(signer, fn, gas=gas)
         tx_hash = self.send_raw(signer, raw)
         receipt = self.wait(tx_hash)
         if receipt["status"] != 1:
-            self._raise_replayed(signer.address, fn, int(receipt["blockNumber"]))
+            block = int(receipt["blockNumber"])
+            if isinstance(fn, ContractConstructor):
+                # a constructor has no address to replay an eth_call against
+                raise TransactionFailedError(f"deployment failed in block {block}")
+            self._raise_replayed(signer.address, fn, block)
         return receipt
 
     def _raise_replayed(self, sender: str, fn: ContractFunction, block: int) -> None:
@@ -214,8 +227,8 @@ class Chain:
             overrides = {"number": hex(block), "time": hex(int(header["timestamp"]))}
             with self.translate():
                 try:
-                    answer = self.w3.provider.make_request(  # type: ignore[arg-type]
-                        "eth_call", [call, hex(parent), {}, overrides]
+                    answer = self.w3.provider.make_request(
+                        RPCEndpoint("eth_call"), [call, hex(parent), {}, overrides]
                     )
                 except ValueError:
                     answer = {}
@@ -244,10 +257,14 @@ class Chain:
         """Give ``address`` a balance (local node or in-process chain only)."""
         if self.is_tester:
             source = self.w3.eth.accounts[0]
-            tx = self.w3.eth.send_transaction({"from": source, "to": address, "value": wei})
+            tx = self.w3.eth.send_transaction({"from": source, "to": address, "value": Wei(wei)})
             self.wait("0x" + bytes(tx).hex())
             return
-        self.rpc(lambda: self.w3.provider.make_request("anvil_setBalance", [address, hex(wei)]))  # type: ignore[arg-type]
+        self.rpc(
+            lambda: self.w3.provider.make_request(
+                RPCEndpoint("anvil_setBalance"), [address, hex(wei)]
+            )
+        )
 
     def advance_time(self, seconds: int) -> int:
         """Move block time forward by ``seconds`` and mine a block; returns the new timestamp."""
@@ -258,8 +275,10 @@ class Chain:
             tester.time_travel(self.timestamp() + seconds)
             tester.mine_blocks(1)
         else:
-            self.rpc(lambda: self.w3.provider.make_request("evm_increaseTime", [seconds]))  # type: ignore[arg-type]
-            self.rpc(lambda: self.w3.provider.make_request("evm_mine", []))  # type: ignore[arg-type]
+            self.rpc(
+                lambda: self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
+            )
+            self.rpc(lambda: self.w3.provider.make_request(RPCEndpoint("evm_mine"), []))
         return self.timestamp()
 
     def set_next_timestamp(self, timestamp: int) -> None:
@@ -271,27 +290,32 @@ class Chain:
             self.w3.provider.ethereum_tester.time_travel(timestamp)  # type: ignore[attr-defined]
         else:
             self.rpc(
-                lambda: self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
-            )  # type: ignore[arg-type]
+                lambda: self.w3.provider.make_request(
+                    RPCEndpoint("evm_setNextBlockTimestamp"), [timestamp]
+                )
+            )
 
     def snapshot(self) -> object:
         """Snapshot the chain state (local node or in-process chain only)."""
         if self.is_tester:
             return self.w3.provider.ethereum_tester.take_snapshot()  # type: ignore[attr-defined]
-        return self.rpc(lambda: self.w3.provider.make_request("evm_snapshot", [])["result"])  # type: ignore[arg-type]
+        return self.rpc(
+            lambda: self.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
+        )
 
     def revert_to(self, snapshot: object) -> None:
         """Go back to ``snapshot``; nonces are re-read afterwards."""
         if self.is_tester:
             self.w3.provider.ethereum_tester.revert_to_snapshot(snapshot)  # type: ignore[attr-defined]
         else:
-            self.rpc(lambda: self.w3.provider.make_request("evm_revert", [snapshot]))  # type: ignore[arg-type]
+            self.rpc(lambda: self.w3.provider.make_request(RPCEndpoint("evm_revert"), [snapshot]))
         self._nonces = _Nonces()
 
     @staticmethod
     def new_account() -> LocalAccount:
         """A fresh Ethereum account from ``os.urandom`` (via eth-account)."""
-        return Account.create()
+        account: LocalAccount = Account.create()  # eth-account's combomethod is untyped (Any)
+        return account
 
     def wait_until_ready(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
