@@ -67,6 +67,7 @@ soak: setup
 
 lint: setup
 	$(VENV)/bin/ruff check sm_crypto catalog chain_client api mulu scripts tests
+	$(VENV)/bin/mypy sm_crypto catalog chain_client api mulu
 
 clean:
 	rm -rf $(STAMP) artifacts-hardhat cache

@@ -7,6 +7,7 @@ Domain code raises :class:`mulu.errors.MuluError` subclasses; nothing in ``api/`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -48,7 +49,7 @@ def problem(
     title: str,
     detail: str,
     *,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = {"type": BASE + slug, "title": title, "status": status, "detail": detail, **extra}

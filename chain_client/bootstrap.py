@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from eth_account.signers.local import LocalAccount
@@ -147,7 +148,7 @@ def setup_ledger(
         progress(f"deployed ledger at block {deployment.start_block}")
     report.deployment = deployment
     ledger = Ledger(chain, deployment)
-    signers = [lambda g=g: signer(g) for g in governors]
+    signers: list[Callable[[], LocalAccount]] = [partial(signer, g) for g in governors]
     for name, (org, roles) in members.items():
         address = addresses[name]
         if not ledger.member(address).get("active"):

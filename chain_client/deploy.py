@@ -124,7 +124,7 @@ def deploy_ledger(
     chain.transact(deployer, ledger.functions.setConfirmations(confirmations.address))
     # the catalog ledger keeps its own view of active units, pushed by Members (cheaper anchors)
     chain.transact(deployer, members.functions.setObserver(ledger.address))
-    addresses = {
+    addresses: dict[str, str] = {
         "Members": members.address,
         "ProjectLibrary": library.address,
         "CatalogLedger": ledger.address,

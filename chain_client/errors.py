@@ -23,8 +23,9 @@ from enum import Enum
 from functools import cache
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_utils import keccak, to_checksum_address
+from eth_abi.abi import decode as abi_decode
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from mulu.errors import RuleViolation
 
@@ -120,8 +121,8 @@ def _enum_for(internal_type: str) -> Any:
 
 @cache
 def _registry() -> dict[bytes, tuple[type[ContractError], list[str], list[str], list[Any]]]:
-    """selector → (exception class, argument names, argument ABI types), from every artifact."""
-    registry: dict[bytes, tuple[type[ContractError], list[str], list[str]]] = {}
+    """selector → (error class, argument names, ABI types, enum converters), from every artifact."""
+    registry: dict[bytes, tuple[type[ContractError], list[str], list[str], list[Any]]] = {}
     for path in sorted(ARTIFACTS_DIR.glob("*.json")):
         artifact = json.loads(path.read_text(encoding="utf-8"))
         docs = artifact.get("devdoc", {}).get("errors", {})

@@ -15,11 +15,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from mulu.errors import InvalidInput, MuluError
+
+if TYPE_CHECKING:  # imported where keys are unlocked (the SM2 backend loads on first use)
+    import sm_crypto
 
 __all__ = ["Identity", "IdentityError", "IdentityStore", "UnlockedIdentity"]
 
@@ -54,7 +58,7 @@ class UnlockedIdentity:
 
     identity: Identity
     account: LocalAccount
-    sm2_key: object  # sm_crypto.PrivateKey
+    sm2_key: sm_crypto.PrivateKey
 
     def __repr__(self) -> str:  # never show key material
         return f"UnlockedIdentity({self.identity.name!r}, {self.identity.address})"

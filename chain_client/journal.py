@@ -28,8 +28,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
-__all__ = ["STATES", "BatchSignature", "Journal", "JournalEntry", "SentBatch"]
+__all__ = ["STATES", "BatchRecord", "BatchSignature", "Journal", "JournalEntry", "SentBatch"]
 
 STATES = ("planned", "sent", "confirmed", "refused")
 
@@ -89,6 +90,16 @@ class JournalEntry:
 @dataclass(frozen=True)
 class BatchSignature:
     """One SM2 signature over a batch root (the row of table ``batches``)."""
+
+    root: bytes
+    size: int
+    signature: bytes | None
+    public_key: bytes | None
+    message: bytes | None
+
+
+class BatchRecord(TypedDict):
+    """A row of table ``batches`` as :meth:`Journal.batch` returns it."""
 
     root: bytes
     size: int
@@ -283,7 +294,7 @@ class Journal:
         out.update({str(s): int(n) for s, n in rows})
         return out
 
-    def batch(self, batch_id: int) -> dict[str, object]:
+    def batch(self, batch_id: int) -> BatchRecord:
         with self._lock:
             row = self._db.execute(
                 "SELECT root, size, signature, public_key, message FROM batches WHERE id=?",
@@ -291,7 +302,14 @@ class Journal:
             ).fetchone()
         if row is None:
             raise LookupError(f"no batch {batch_id} in {self.path}")
-        return dict(zip(("root", "size", "signature", "public_key", "message"), row, strict=True))
+        root, size, signature, public_key, message = row
+        return {
+            "root": root,
+            "size": size,
+            "signature": signature,
+            "public_key": public_key,
+            "message": message,
+        }
 
     def _select(self, where: str, params: tuple[object, ...]) -> list[JournalEntry]:
         cols = (

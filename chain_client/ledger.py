@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import event_abi_to_log_topic
+from eth_typing import ABIEvent
+from eth_utils.abi import event_abi_to_log_topic
 from web3._utils.events import get_event_data
 from web3.contract import Contract
 from web3.types import TxReceipt
@@ -129,11 +130,12 @@ class Ledger:
             "Confirmations": self.confirmations,
         }
         self._by_address = {c.address.lower(): name for name, c in self._contracts.items()}
-        self._events: dict[bytes, tuple[str, dict[str, Any]]] = {}
+        self._events: dict[bytes, tuple[str, ABIEvent]] = {}
         for name, contract in self._contracts.items():
             for item in contract.abi:
                 if item.get("type") == "event":
-                    self._events[bytes(event_abi_to_log_topic(item))] = (name, item)
+                    event = cast(ABIEvent, item)  # the ABI union is not narrowed by the "type" key
+                    self._events[bytes(event_abi_to_log_topic(event))] = (name, event)
 
     # -- plumbing -----------------------------------------------------------------------------
 

@@ -28,7 +28,8 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from eth_utils import keccak, to_canonical_address, to_checksum_address
+from eth_utils.address import to_canonical_address, to_checksum_address
+from eth_utils.crypto import keccak
 
 import sm_crypto
 from mulu.errors import InvalidInput

@@ -189,7 +189,7 @@ class CalldataEncoder:
         self._batch = self._selector("anchorBatch", [f"({','.join(ANCHOR_WORDS)})[]"])
 
     def _selector(self, name: str, expected: list[str]) -> bytes | None:
-        from eth_utils import function_signature_to_4byte_selector
+        from eth_utils.abi import function_signature_to_4byte_selector
         from web3._utils.abi import get_abi_input_types  # type: ignore[attr-defined]
 
         for entry in self.contract.abi:
@@ -1141,15 +1141,18 @@ def audit_anchors(
                     batch = journal.batch(entry.batch_id)
                     message = batch_message(
                         ledger.chain.chain_id, ledger.catalogs.address, bytes(batch["root"])
-                    )  # type: ignore[arg-type]
+                    )
                     if message != batch["message"]:
                         raise sm_crypto.InvalidSignature(
                             "batch message does not bind this chain and ledger"
                         )
-                    sm_crypto.PublicKey.from_bytes(bytes(batch["public_key"])).verify(
-                        bytes(batch["signature"]), message
-                    )  # type: ignore[arg-type]
-                    root = verified_batches[entry.batch_id] = bytes(batch["root"])  # type: ignore[arg-type]
+                    public_key, signature = batch["public_key"], batch["signature"]
+                    if public_key is None or signature is None:
+                        raise sm_crypto.InvalidSignature("batch row without a signature")
+                    sm_crypto.PublicKey.from_bytes(bytes(public_key)).verify(
+                        bytes(signature), message
+                    )
+                    root = verified_batches[entry.batch_id] = bytes(batch["root"])
                 index, size, path = proof_from_json(entry.proof or "")
                 got = root_from_inclusion_proof(
                     index, size, SM3_HASHER.hash_leaf(item.leaf()), path

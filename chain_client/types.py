@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum, StrEnum
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from mulu.errors import InvalidInput
 
@@ -132,7 +132,7 @@ class Step(StrEnum):
     INTERFACE = "interface"  # 对接
 
     @property
-    def index(self) -> int:
+    def index(self) -> int:  # type: ignore[override]  # shadows str.index on purpose (the position)
         """Position in the contracts' ``Step`` enum (CLOUD, UPDATE, CHAIN, OWNERSHIP, INTERFACE)."""
         return list(Step).index(self)
 
@@ -168,6 +168,6 @@ def encode_code(code: str) -> bytes:
     return code.encode("ascii").ljust(32, b"\0")
 
 
-def decode_code(raw: bytes) -> str:
+def decode_code(raw: bytes | bytearray) -> str:
     """The inverse of :func:`encode_code`."""
     return bytes(raw).rstrip(b"\0").decode("ascii", errors="replace")

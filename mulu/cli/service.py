@@ -30,7 +30,9 @@ def serve(
     from api.settings import Settings
 
     opts = options(ctx)
-    settings = Settings(home=opts.home, **({"rpc_url": opts.rpc} if opts.rpc else {}))
+    # rpc_url only when given: an absent keyword leaves MULU_RPC_URL in charge
+    overrides: dict[str, Any] = {"rpc_url": opts.rpc} if opts.rpc else {}
+    settings = Settings(home=opts.home, **overrides)
     app = create_app(settings)
     base = f"http://{host}:{port}"
     err_console.print(f"mulu API on {base}  (docs {base}/docs, health {base}/health)")
