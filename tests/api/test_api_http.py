@@ -69,6 +69,24 @@ def test_project_attested(served: Served) -> None:
         assert {a["kind"] for a in cats} == {"declared", "acceptance"}
 
 
+def test_project_blocked_at_several_gates(served: Served) -> None:
+    """The demo's BJ-2026-0105 has 入云 and 对接 confirmed (and 上链, which its anchor gives): its
+    page names the two missing steps (with several missing, the service's gate path used to raise
+    TypeError: a 500 here)."""
+    with served.client() as c:
+        r = c.get("/v1/projects/BJ-2026-0105")
+        assert r.status_code == 200, r.text
+        gates = r.json()["gates"]
+        count = gates["resource_count"]
+        assert count > 0
+        complete = {k for k, v in gates["steps"].items() if v["confirmed"] == count}
+        assert complete == {"cloud", "chain", "interface"}
+        assert gates["acceptance"]["ready"] is False
+        blockers = gates["acceptance"]["blockers"]
+        for step in ("update", "ownership"):
+            assert any(f" {step}: " in b for b in blockers), (step, blockers)
+
+
 def test_proof_round_trip_and_diff(served: Served) -> None:
     with served.client() as c:
         r = c.get("/v1/projects/BJ-2026-0102/catalogs/declared/1/proof/301001/000001")
