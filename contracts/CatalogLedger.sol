@@ -39,7 +39,6 @@ contract CatalogLedger is ICatalogLedger {
     uint256 private constant _DECLARED_SHIFT = 40;
     uint256 private constant _ACCEPTANCE_SHIFT = 144;
     uint256 private constant _HEAD_MASK = (1 << 104) - 1;
-    uint8 private constant _UNIT_BIT = 32; // Roles.maskOf(Roles.UNIT)
 
     IMembers private immutable _members;
     IProjectLibrary private immutable _library;
@@ -168,7 +167,7 @@ contract CatalogLedger is ICatalogLedger {
      */
     function membershipChanged(address account, uint32 id, bool active, uint8 roleMask) external {
         if (msg.sender != address(_members)) revert CatalogOnlyMembers(msg.sender);
-        _activeUnits[account] = active && roleMask & _UNIT_BIT != 0 ? id : 0;
+        _activeUnits[account] = active && roleMask & Roles.UNIT_MASK != 0 ? id : 0;
     }
 
     // ---------------------------------------------------------------- views

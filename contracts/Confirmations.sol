@@ -36,9 +36,6 @@ contract Confirmations is IConfirmations {
     bytes17 internal constant OWNERSHIP_DOMAIN = "mulu.ownership.v1";
     /// @dev Order of the SM2 curve (GB/T 32918.5): r and s lie in [1, N - 1].
     uint256 internal constant N = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123;
-    /// @dev Mask bits of UNIT and PLATFORM in {IMembers-activeRoles}: Roles.maskOf(Roles.UNIT), (Roles.PLATFORM).
-    uint8 internal constant _UNIT_BIT = 32;
-    uint8 internal constant _PLATFORM_BIT = 64;
 
     IMembers private immutable _members;
     IProjectLibrary private immutable _library;
@@ -102,10 +99,10 @@ contract Confirmations is IConfirmations {
     {
         // one call for both roles (a PLATFORM that is also a UNIT confirms as the platform)
         uint8 roles = _members.activeRoles(msg.sender);
-        if (roles & _UNIT_BIT != 0 && roles & _PLATFORM_BIT == 0) {
+        if (roles & Roles.UNIT_MASK != 0 && roles & Roles.PLATFORM_MASK == 0) {
             _checkUnit(code, true);
         } else {
-            _checkPlatform(code, roles & _PLATFORM_BIT != 0);
+            _checkPlatform(code, roles & Roles.PLATFORM_MASK != 0);
         }
         uint32 count = _checkLatest(code, version, indices.length);
         if (refreshedAt.length != indices.length) revert ConfirmationLengthMismatch(indices.length, refreshedAt.length);

@@ -21,6 +21,10 @@ library Roles {
     /// @dev Number of roles; masks use bits `0 .. COUNT - 1`.
     uint8 internal constant COUNT = 8;
 
+    /// @dev Mask bits ({maskOf}) that contracts test on a role mask directly.
+    uint8 internal constant UNIT_MASK = 32;
+    uint8 internal constant PLATFORM_MASK = 64;
+
     /// @dev The role id of bit `bit` (`bit < COUNT`).
     function byBit(uint256 bit) internal pure returns (bytes32) {
         if (bit == 0) return GOVERNOR;
@@ -40,8 +44,8 @@ library Roles {
         if (role == FUNDER) return 4;
         if (role == CRYPTO) return 8;
         if (role == SECTOR) return 16;
-        if (role == UNIT) return 32;
-        if (role == PLATFORM) return 64;
+        if (role == UNIT) return UNIT_MASK;
+        if (role == PLATFORM) return PLATFORM_MASK;
         if (role == AUDITOR) return 128;
         return 0;
     }
