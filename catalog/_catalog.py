@@ -291,16 +291,19 @@ def _raw_catalog(data: bytes) -> tuple[Catalog | None, bool]:
         return None, False
     leaves = None
     canonical = data
-    if (
+    looks_canonical = (
         data.startswith(b'{"')
         and (_FIRST_RESOURCE in data or _RESOURCES_SLOT in data)
         and not any(map(data.__contains__, _CONTROLS))
-    ):
-        leaves = scan_canonical(data)  # a document that looks canonical
+    )
+    if looks_canonical:
+        leaves = scan_canonical(data)  # a stored document, say
     if leaves is None:
         sorted_ = raw_canonical(data)
         if sorted_ is None:
             return None, False
+        if looks_canonical and sorted_ == data:  # the bytes the scan just declined
+            return None, True
         canonical = sorted_
         leaves = scan_canonical(canonical)
         if leaves is None:
