@@ -24,7 +24,6 @@ For a year ``chinese_calendar`` knows, the file must agree with it day by day.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -202,6 +201,11 @@ def _dates(source: str, key: str, value: Any, year: int) -> set[date]:
     return out
 
 
+def _problems(exc: Any) -> str:
+    """What a :class:`catalog.CatalogInvalid` says, without its catalog wording."""
+    return "; ".join(f"{path}: {msg}" if path != "$" else msg for path, msg in exc.problems)
+
+
 def load_arrangement(data: bytes | str, source: str = "<arrangement>") -> Arrangement:
     """Parse and check an arrangement file's text (see the module's docstring).
 
@@ -210,10 +214,13 @@ def load_arrangement(data: bytes | str, source: str = "<arrangement>") -> Arrang
     off and worked, a make-up workday that is not a Saturday or Sunday, or (for a year
     ``chinese_calendar`` knows) any day on which the two disagree.
     """
-    try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ArrangementInvalid(source, f"not JSON ({exc})") from None
+    from catalog import CatalogInvalid, parse_json  # the strict JSON reader of catalogs
+
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:  # duplicate members, NaN, deep nesting, bad UTF-8: refused, named
+        doc = parse_json(raw, max_bytes=_ARRANGEMENT_MAX_BYTES)
+    except CatalogInvalid as exc:
+        raise ArrangementInvalid(source, _problems(exc)) from None
     if not isinstance(doc, dict):
         raise ArrangementInvalid(source, "must be a JSON object")
     expected = {"schema", "year", "holidays", "workdays"}
@@ -258,15 +265,14 @@ def load_arrangement(data: bytes | str, source: str = "<arrangement>") -> Arrang
 
 
 def read_arrangement(path: str | os.PathLike[str]) -> Arrangement:
-    """:func:`load_arrangement` of a file (at most 64 KiB)."""
+    """:func:`load_arrangement` of a file (at most 64 KiB, refused by its size unread)."""
+    from catalog import CatalogInvalid, read_limited
+
     source = os.fspath(path)
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(_ARRANGEMENT_MAX_BYTES + 1)
-    except OSError as exc:
-        raise ArrangementInvalid(source, f"cannot read it: {exc.strerror or exc}") from None
-    if len(data) > _ARRANGEMENT_MAX_BYTES:
-        raise ArrangementInvalid(source, f"larger than {_ARRANGEMENT_MAX_BYTES} bytes")
+        data = read_limited(path, max_bytes=_ARRANGEMENT_MAX_BYTES)
+    except CatalogInvalid as exc:
+        raise ArrangementInvalid(source, _problems(exc)) from None
     return load_arrangement(data, source)
 
 
