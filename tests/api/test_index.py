@@ -6,6 +6,7 @@ missing, batches can stop anywhere, a reorg is undone, and values PostgreSQL is 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,15 @@ def world(anvil_url: str):
     return chain, ledger, accounts
 
 
+@pytest.fixture
+def index(db_url: str) -> Iterator[Index]:
+    """The index on ``db_url``, closed before the database is dropped (an engine left open
+    holds pooled connections that the drop cuts, and the garbage collector then warns)."""
+    opened = Index(db_url)
+    yield opened
+    opened.close()
+
+
 def _positions(index: Index) -> list[tuple[int, int]]:
     with index.session() as s:
         return [
@@ -77,9 +87,8 @@ def _chain_positions(ledger: Ledger, upto: int) -> list[tuple[int, int]]:
     return [(e.block_number, e.log_index) for e in ledger.logs(to_block=upto)]
 
 
-def test_crash_mid_batch_then_resume(world, db_url: str) -> None:
+def test_crash_mid_batch_then_resume(world, index: Index) -> None:
     chain, ledger, _ = world
-    index = Index(db_url)
 
     def crash(rows: int) -> None:
         if rows == 7:
@@ -116,9 +125,8 @@ def test_crash_mid_batch_then_resume(world, db_url: str) -> None:
         assert s.scalar(select(func.count()).select_from(AnchorRow)) >= 6
 
 
-def test_stop_between_batches_resumes(world, db_url: str) -> None:
+def test_stop_between_batches_resumes(world, index: Index) -> None:
     _, ledger, _ = world
-    index = Index(db_url)
     first = Indexer(index, ledger, batch_blocks=3).sync(max_batches=2)
     assert first.batches == 2 and first.checkpoint is not None
     assert first.checkpoint < first.head
@@ -127,9 +135,8 @@ def test_stop_between_batches_resumes(world, db_url: str) -> None:
     assert sorted(_positions(index)) == _chain_positions(ledger, rest.head)
 
 
-def test_reorg_is_rolled_back(world, db_url: str) -> None:
+def test_reorg_is_rolled_back(world, index: Index) -> None:
     chain, ledger, accounts = world
-    index = Index(db_url)
     Indexer(index, ledger).sync()
     snapshot = chain.snapshot()
     lost = f"BJ-2026-8888-R{secrets.randbelow(10**6)}"
@@ -150,9 +157,8 @@ def test_reorg_is_rolled_back(world, db_url: str) -> None:
     assert sorted(_positions(index)) == _chain_positions(ledger, result.head)
 
 
-def test_strict_values(world, db_url: str) -> None:
+def test_strict_values(world, index: Index) -> None:
     _, ledger, _ = world
-    index = Index(db_url)
     Indexer(index, ledger).sync()
     with index.session() as s:
         anchor = s.scalars(select(AnchorRow).where(AnchorRow.project_code == STRICT)).one()
@@ -165,7 +171,7 @@ def test_strict_values(world, db_url: str) -> None:
         ).one()
         assert created.args["name"] == STRICT_NAME  # the event keeps the exact string
     index.close()
-    reopened = Index(db_url)  # a restart: the schema is there, nothing is added twice
+    reopened = Index(index.url)  # a restart: the schema is there, nothing is added twice
     assert Indexer(reopened, ledger).sync().events == 0
     reopened.close()
 
@@ -211,7 +217,7 @@ def test_postgres_index_with_32_bit_columns_is_rebuilt(postgres) -> None:
         postgres.drop(url)
 
 
-def test_a_restated_anchor_is_its_versions_row(world, db_url: str) -> None:
+def test_a_restated_anchor_is_its_versions_row(world, index: Index) -> None:
     """One row per version, whatever the anchor events: a version whose CatalogAnchored is in no
     block gets its CatalogAnchorRestated as its row (``restated``); a restatement beside a
     CatalogAnchored, or a second one, changes nothing (and does not break the unique row)."""
@@ -226,7 +232,6 @@ def test_a_restated_anchor_is_its_versions_row(world, db_url: str) -> None:
     anchor_without_event(ledger, unit, *v1)
     anchored = ledger.anchor(unit, *v2).event("CatalogAnchored")
     first = ledger.restate_anchors(unit, [v1]).event("CatalogAnchorRestated")
-    index = Index(db_url)
     Indexer(index, ledger).sync()
     ledger.restate_anchors(unit, [v1, v2])  # both redundant now
     Indexer(index, ledger, batch_blocks=1).sync()
@@ -252,4 +257,3 @@ def test_a_restated_anchor_is_its_versions_row(world, db_url: str) -> None:
         "CatalogAnchorRestated",
         "CatalogAnchorRestated",
     ]  # every event is kept; the rows are the records
-    index.close()
