@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -47,6 +48,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from web3.exceptions import BlockNotFound, Web3Exception
 
 from chain_client.anchors import ANCHOR_EVENTS, ANCHORED, RESTATED, judge
 from chain_client.ledger import Ledger, LedgerEvent
@@ -421,19 +423,22 @@ class Indexer:
         return cp
 
     def _block(self, number: int) -> tuple[str, int] | None:
+        """Block ``number``'s hash and timestamp; None only when the node answers that it has no
+        such block (reset to an older state). Any other failure (an HTTP 5xx, an RPC error) is
+        :class:`ChainUnavailable`: it says nothing about the block, so it must not roll back."""
         chain = self.ledger.chain
-        block = chain.rpc(lambda: chain.w3.eth.get_block(number))
+        try:
+            block = chain.rpc(lambda: chain.w3.eth.get_block(number))
+        except BlockNotFound:
+            return None
+        except (requests.RequestException, Web3Exception) as exc:
+            raise ChainUnavailable(f"block {number}: the node did not answer: {exc}") from exc
         if block is None:
             return None
         return _hex(block["hash"]), int(block["timestamp"])
 
     def _chain_hash(self, number: int) -> str | None:
-        try:
-            found = self._block(number)
-        except ChainUnavailable:
-            raise
-        except Exception:  # the node does not have this block (reset to an older state)
-            return None
+        found = self._block(number)
         return found[0] if found else None
 
     def _reorged(self, cp: Checkpoint) -> bool:

@@ -18,6 +18,7 @@ from chain_client.bootstrap import DEV_MEMBERS, setup_ledger
 from chain_client.chain import Chain
 from chain_client.ledger import Ledger
 from chain_client.types import CatalogKind, State
+from mulu.errors import ChainUnavailable
 
 pytestmark = pytest.mark.anvil
 
@@ -257,3 +258,23 @@ def test_a_restated_anchor_is_its_versions_row(world, index: Index) -> None:
         "CatalogAnchorRestated",
         "CatalogAnchorRestated",
     ]  # every event is kept; the rows are the records
+
+
+def test_a_failing_node_is_unavailable_not_a_reorg(world, index: Index, monkeypatch) -> None:
+    """A node that answers blocks with an HTTP 5xx (after its retries) says nothing about the
+    blocks: the sync raises ChainUnavailable and the index keeps every row (it used to take the
+    error for "block missing" and roll the whole index back to the deployment)."""
+    import requests
+
+    chain, ledger, _ = world
+    Indexer(index, ledger).sync()
+    before = _positions(index)
+    assert before and index.checkpoint() is not None
+
+    def failing(*_args, **_kwargs):
+        raise requests.HTTPError("503 Server Error: Service Unavailable")
+
+    monkeypatch.setattr(chain.w3.eth, "get_block", failing)
+    with pytest.raises(ChainUnavailable):
+        Indexer(index, ledger).sync()
+    assert _positions(index) == before and index.checkpoint() is not None
