@@ -4,8 +4,9 @@ Checks, in the order of the project's events (the chain's ``history``):
 
 * **order**: every transition leaves the state the replay is in and is legal (DOMAIN.md, art. 6);
   every other action happens in a state that allows it; the replayed state is the chain's state;
-* **role**: the actor held the role at the block before the event (``hasActiveRole`` read at that
-  block); unit actions came from the project's registered unit;
+* **role**: the actor held the role when it acted: ``hasActiveRole`` read at the block before
+  the event, then the Members events of the event's own block that precede it (log order is
+  transaction order) applied on top; unit actions came from the project's registered unit;
 * **time**: the time rules recomputed from block timestamps (opinion validity, extension, funding
   while valid, construction deadline, progress windows, acceptance deadlines, commissioning
   window, self-evaluation window, the rectification plan's 60 working days recomputed from the
@@ -98,6 +99,11 @@ ROLE_OF: dict[str, Role | str] = {
     "CatalogAnchorRestated": UNIT,
     "EvaluationReported": Role.REVIEWER,
     "RectificationPlanSubmitted": UNIT,
+    # the five steps (art. 21): 入云 and 对接 by the PLATFORM, 确权 by the project's unit; 更新
+    # by either (observed by the PLATFORM, or reported by the unit)
+    "StepsConfirmed": Role.PLATFORM,
+    "OwnershipConfirmed": UNIT,
+    "UpdatesConfirmed": Role.PLATFORM,  # or UNIT when the actor is the project's unit
 }
 DOCUMENT_ARGS = ("opinionDigest", "reportDigest", "evidenceDigest", "planDigest")
 
@@ -134,6 +140,18 @@ class AuditReport:
         out = asdict(self)
         out["clean"] = self.clean
         return out
+
+
+def _apply_roles(roles: set[str], ev: LedgerEvent, account: str) -> set[str]:
+    """The roles of ``account`` after the Members event ``ev``."""
+    if str(ev.args.get("account", "")).lower() != account.lower():
+        return roles
+    if ev.name in ("MemberAdmitted", "MemberRolesChanged"):
+        found = (Role.from_id(bytes(r)) for r in ev.args["roles"])
+        return {r.value for r in found if r is not None}
+    if ev.name == "MemberRevoked":
+        return set()
+    return roles
 
 
 class _Audit:
@@ -177,22 +195,35 @@ class _Audit:
         except Exception:
             return role.value in self._roles_from_events(account, block)
 
-    def _roles_from_events(self, account: str, block: int) -> set[str]:
+    def _members_events(self) -> list[LedgerEvent]:
         if self._member_events is None:
             self._member_events = self.ledger.logs(contracts=["Members"])
+        return self._member_events
+
+    def _roles_from_events(self, account: str, block: int) -> set[str]:
         roles: set[str] = set()
-        for ev in self._member_events:
-            if (
-                ev.block_number > block
-                or str(ev.args.get("account", "")).lower() != account.lower()
-            ):
+        for ev in self._members_events():
+            if ev.block_number > block:
                 continue
-            if ev.name in ("MemberAdmitted", "MemberRolesChanged"):
-                found = (Role.from_id(bytes(r)) for r in ev.args["roles"])
-                roles = {r.value for r in found if r is not None}
-            elif ev.name == "MemberRevoked":
-                roles = set()
+            roles = _apply_roles(roles, ev, account)
         return roles
+
+    def held_role(self, role: Role, account: str, ev: LedgerEvent) -> bool:
+        """Whether ``account`` held ``role`` when it sent ``ev``: at the block before, then the
+        Members events of ``ev``'s block that come before it (an admission, a role change or a
+        revocation in the same block, earlier or later in it, decides)."""
+        held = self.has_role(role, account, ev.block_number - 1)
+        same_block = [
+            e
+            for e in self._members_events()
+            if e.block_number == ev.block_number and e.log_index < ev.log_index
+        ]
+        if not same_block:
+            return held
+        roles = {role.value} if held else set()
+        for e in same_block:
+            roles = _apply_roles(roles, e, account)
+        return role.value in roles
 
     # -- the checks ---------------------------------------------------------------------------
 
@@ -247,26 +278,27 @@ class _Audit:
             # role
             actor = str(a.get("actor") or a.get("submitter") or "")
             need = ROLE_OF.get(ev.name)
+            if ev.name == "UpdatesConfirmed" and unit is not None and actor.lower() == unit.lower():
+                need = UNIT  # the unit reporting its own refreshes
             if need is not None and actor:
                 self.checked["role"] += 1
-                before = ev.block_number - 1
                 if need == UNIT:
                     if unit is None or actor.lower() != unit.lower():
                         self.find(
                             "role", f"{ev.name} by {actor}, not the project's unit {unit}", ev
                         )
-                    elif not self.has_role(Role.UNIT, actor, before):
+                    elif not self.held_role(Role.UNIT, actor, ev):
                         self.find(
                             "role",
-                            f"{ev.name} by {actor}, not an active UNIT at block {before}",
+                            f"{ev.name} by {actor}, not an active UNIT when it acted",
                             ev,
                         )
                 else:
                     assert isinstance(need, Role)
-                    if not self.has_role(need, actor, before):
+                    if not self.held_role(need, actor, ev):
                         self.find(
                             "role",
-                            f"{ev.name} by {actor}, not an active {need.value} at block {before}",
+                            f"{ev.name} by {actor}, not an active {need.value} when it acted",
                             ev,
                         )
             # time
@@ -296,7 +328,9 @@ class _Audit:
                 or self.ts(head)
             )
             ended = (end - p["construction"]) // QUARTER
-            windows = p.get("windows_reported", 0)
+            # as the contract counts: reports in the windows that are over (one per window, in
+            # order, so only the last report can be in the current window ``ended``)
+            windows = p.get("windows_reported", 0) - (p.get("last_window") == ended)
             missed = ended - min(windows, ended)
             if missed > 0:
                 self.find(

@@ -22,6 +22,7 @@ from mulu.errors import InvalidInput, MuluError
 from .ledger import Ledger, TxResult
 from .ownership import OwnershipConfirmation, ownership_message, sign_ownership
 from .types import CatalogKind, State, Step, encode_code
+from .workdays import BEIJING
 
 __all__ = ["DocumentMissing", "GateReport", "Steps", "acceptance_diff", "find_document"]
 
@@ -232,12 +233,14 @@ class Steps:
 
         Each ``OwnershipConfirmed`` event is rebuilt into its message (this chain, this contract,
         the anchored catalog of that version) and its SM2 signature is verified under the key the
-        signer held at the confirming block — so a replayed, forged or wrong-key signature, or one
-        made with a key revoked before that block, is reported.
+        contract used (the event's ``keyIndex``), which must have been valid at the confirming
+        block — so a replayed, forged or wrong-key signature, or one made with a key revoked or
+        rotated out before that block, is reported.
         """
         import sm_crypto
 
         findings = []
+        keys: dict[str, list[dict[str, Any]]] = {}
         anchors = {
             int(e.args["version"]): e
             for e in self.ledger.anchors(code)
@@ -273,23 +276,31 @@ class Steps:
                 indices=[int(i) for i in a["indices"]],
             )
             actor = str(a.get("actor") or a.get("unit"))
-            try:
-                key = self.ledger.key_at(actor, ev.block_number)
-            except MuluError:
+            key_index = int(a["keyIndex"])
+            if actor not in keys:
+                keys[actor] = self.ledger.keys(actor)
+            held = keys[actor]
+            # the key the contract used (its index is in the event) must have been valid at the
+            # block: from its first block through its last, the rotation's own block included
+            # (a 确权 before the rotation in that block was made with it)
+            if key_index >= len(held) or not _valid_through(held[key_index], ev.block_number):
                 findings.append(
                     {
                         **where,
-                        "finding": f"signer {actor} held no SM2 key at block {ev.block_number}",
+                        "finding": f"signer {actor} held no SM2 key #{key_index} at block "
+                        f"{ev.block_number}",
                     }
                 )
                 continue
+            key = bytes(held[key_index]["x"]) + bytes(held[key_index]["y"])
             try:
                 sm_crypto.PublicKey.from_bytes(key).verify(bytes(a["r"]) + bytes(a["s"]), message)
             except sm_crypto.InvalidSignature as exc:
                 findings.append(
                     {
                         **where,
-                        "finding": f"确权 signature invalid under the key valid at its block: {exc}",
+                        "finding": f"确权 signature invalid under the signer's key #{key_index}, "
+                        f"valid at its block: {exc}",
                     }
                 )
         return findings
@@ -378,7 +389,7 @@ class Steps:
         if not accepted:
             report.commission_blockers.append("not accepted yet")
         else:
-            accepted_version = int(info.get("acceptedVersion", version) or version)
+            accepted_version = int(info.get("acceptedCatalogVersion", version) or version)
             if accepted_version != version:
                 report.commission_blockers.append(
                     f"acceptance catalog v{version} anchored after acceptance of v{accepted_version}: confirmations reset"
@@ -392,7 +403,7 @@ class Steps:
             if not applied:
                 report.commission_blockers.append(
                     "commissioning not applied for (deadline "
-                    + dt.datetime.fromtimestamp(deadline, dt.UTC).date().isoformat()
+                    + dt.datetime.fromtimestamp(deadline, BEIJING).date().isoformat()
                     + ")"
                 )
         if not int(info.get("opinionPassedAt", 0)):
@@ -425,3 +436,11 @@ class Steps:
                     }
                 )
         return stale
+
+
+def _valid_through(key: dict[str, Any], block: int) -> bool:
+    """Whether a member key (``Members.keyByIndex``) was in force at some point of ``block``:
+    valid from ``validFromBlock``, and until ``validUntilBlock`` (0: still valid) counting that
+    block itself, in which the key was current until the rotation or revocation."""
+    until = int(key["validUntilBlock"])
+    return int(key["validFromBlock"]) <= block and (until == 0 or block <= until)
