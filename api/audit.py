@@ -10,7 +10,8 @@ Checks, in the order of the project's events (the chain's ``history``):
 * **time**: the time rules recomputed from block timestamps (opinion validity, extension, funding
   while valid, construction deadline, progress windows, acceptance deadlines, commissioning
   window, self-evaluation window, the rectification plan's 60 working days recomputed from the
-  calendar recorded on chain and compared with the State Council's arrangement);
+  calendar recorded on chain and compared with the State Council's arrangement: the
+  ``chinese_calendar`` package, or an arrangement file given for a year it does not know);
 * **anchors**: every anchor's document is present in the documents directory and gives the
   anchored digest, Merkle root and resource count, and ``isAnchored`` holds on chain; other
   referenced documents (opinions, reports, evidence), when present, hash to their digest.
@@ -27,6 +28,7 @@ the documents directory) are reported but do not fail the audit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -155,8 +157,15 @@ def _apply_roles(roles: set[str], ev: LedgerEvent, account: str) -> set[str]:
 
 
 class _Audit:
-    def __init__(self, ledger: Ledger, code: str, documents: Path) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        code: str,
+        documents: Path,
+        arrangements: Iterable[workdays.Arrangement] = (),
+    ) -> None:
         self.ledger, self.code, self.documents = ledger, code, documents
+        self.arrangements = workdays.arrangements_by_year(arrangements)
         self.findings: list[Finding] = []
         self.notices: list[Finding] = []
         self.checked = {"order": 0, "role": 0, "time": 0, "anchor": 0, "document": 0}
@@ -480,8 +489,8 @@ class _Audit:
                 self.find(
                     "time",
                     f"rectification due {due}: by the State Council's holiday arrangement "
-                    f"(chinese_calendar) 60 working days end at {arrangement}; the calendar "
-                    "recorded on chain differs (art. 31)",
+                    f"({self._arrangement_source(t)}) 60 working days end at {arrangement}; the "
+                    "calendar recorded on chain differs (art. 31)",
                     ev,
                 )
             p["rectification_due"], p["plan"] = due, 0
@@ -523,10 +532,28 @@ class _Audit:
             onchain = workdays.rectification_due(t, recorded)
         except LookupError:  # the contract could not have computed the deadline
             return -1, None
-        days = range(workdays.beijing_day(t) + 1, workdays.beijing_day(onchain) + 1)
-        if not all(workdays.known(workdays.day_date(d)) for d in (days[0], days[-1])):
+        try:
+            return onchain, workdays.rectification_due(t, self._published_workday)
+        except workdays.CalendarUnknown:  # a year neither the package nor a file knows
             return onchain, None
-        return onchain, workdays.rectification_due(t)
+
+    def _published_workday(self, day: date) -> bool:
+        """The State Council's arrangement: the file given for ``day``'s year, else the
+        ``chinese_calendar`` package; :class:`~chain_client.workdays.CalendarUnknown` for a year
+        neither knows."""
+        arrangement = self.arrangements.get(day.year)
+        if arrangement is not None:
+            return arrangement.is_workday(day)
+        if not workdays.known(day):
+            raise workdays.CalendarUnknown(day)
+        return workdays.is_workday(day)
+
+    def _arrangement_source(self, t: int) -> str:
+        year = workdays.day_date(workdays.beijing_day(t)).year
+        years = sorted(y for y in self.arrangements if y >= year)
+        if not years:
+            return "chinese_calendar"
+        return "chinese_calendar and the arrangement file(s) for " + ", ".join(map(str, years))
 
     @staticmethod
     def _where(ev: LedgerEvent) -> str:
@@ -608,6 +635,16 @@ def _find(directory: Path, digest: bytes) -> Path | None:
     return None
 
 
-def audit_project(ledger: Ledger, code: str, documents: Path) -> AuditReport:
-    """Audit project ``code`` (module docstring); ``documents`` holds ``<digest>[.ext]`` files."""
-    return _Audit(ledger, code, Path(documents)).run()
+def audit_project(
+    ledger: Ledger,
+    code: str,
+    documents: Path,
+    *,
+    arrangements: Iterable[workdays.Arrangement] = (),
+) -> AuditReport:
+    """Audit project ``code`` (module docstring); ``documents`` holds ``<digest>[.ext]`` files.
+
+    ``arrangements``: published holiday arrangements (:func:`~chain_client.workdays.
+    read_arrangement`) for years ``chinese_calendar`` does not know, so the rectification
+    deadlines of those years are cross-checked too."""
+    return _Audit(ledger, code, Path(documents), arrangements).run()

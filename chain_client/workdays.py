@@ -42,6 +42,7 @@ __all__ = [
     "RECTIFICATION_WORKDAYS",
     "WORD_DAYS",
     "CalendarUnknown",
+    "arrangements_by_year",
     "beijing_day",
     "calendar_word",
     "day_date",
@@ -121,11 +122,7 @@ def calendar_word(
     :class:`CalendarUnknown`."""
     if index < 0 or index >= 2**32:
         raise InvalidInput(f"calendar word index {index} out of range")
-    by_year: dict[int, Arrangement] = {}
-    for a in arrangements:
-        if a.year in by_year and by_year[a.year] != a:
-            raise InvalidInput(f"two different holiday arrangements for {a.year}")
-        by_year[a.year] = a
+    by_year = arrangements_by_year(arrangements)
     bits = MARKER
     for i in range(WORD_DAYS):
         d = day_date(index * WORD_DAYS + i)
@@ -139,6 +136,16 @@ def calendar_word(
         if working:
             bits |= 1 << i
     return bits
+
+
+def arrangements_by_year(arrangements: Iterable[Arrangement]) -> dict[int, Arrangement]:
+    """The arrangements by year; :class:`InvalidInput` for two different ones of one year."""
+    by_year: dict[int, Arrangement] = {}
+    for a in arrangements:
+        if a.year in by_year and by_year[a.year] != a:
+            raise InvalidInput(f"two different holiday arrangements for {a.year}")
+        by_year[a.year] = a
+    return by_year
 
 
 #: the ``schema`` member of an arrangement file

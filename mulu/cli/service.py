@@ -65,16 +65,29 @@ def audit(
         typer.Option(help="Directory of documents by digest; default $MULU_HOME/documents."),
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="One JSON report on stdout.")] = False,
+    holidays: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--holidays",
+            help="A year's published holiday arrangement (schema mulu.holidays/v1, as for "
+            "`project calendar`), to cross-check rectification deadlines in a year "
+            "chinese_calendar does not know. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Verify projects from the chain and the documents alone: every transition legal in order,
     by the right role, on time; every anchor's document present with the anchored digest, root
     and count. Exit 0 clean, 1 findings."""
     from api.audit import audit_project
+    from chain_client import workdays
 
     from ._session import Session
 
     if bool(code) == all_projects:
         raise InvalidInput("give a project CODE or --all (not both)")
+    arrangements = workdays.arrangements_by_year(
+        workdays.read_arrangement(p) for p in holidays or []
+    ).values()
     session = Session(ctx)
     docs = documents or session.home / "documents"
     as_json = json_output or options(ctx).json
@@ -86,11 +99,11 @@ def audit(
         with Progress(console=err_console, transient=True, disable=as_json) as bar:
             task = bar.add_task("auditing", total=len(codes))
             for c in codes:
-                reports.append(audit_project(session.ledger, c, docs))
+                reports.append(audit_project(session.ledger, c, docs, arrangements=arrangements))
                 bar.advance(task)
     else:
         assert code is not None
-        reports = [audit_project(session.ledger, code, docs)]
+        reports = [audit_project(session.ledger, code, docs, arrangements=arrangements)]
     clean = all(r.clean for r in reports)
     data = {
         "clean": clean,
