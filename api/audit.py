@@ -20,7 +20,9 @@ Checks, in the order of the project's events (the chain's ``history``):
   second ``CatalogAnchored`` or any anchor event that disagrees with the record is a finding, a
   restatement beside the record a notice.
 * every 确权 signature, under the unit's SM2 key valid at the confirming block, and every
-  acceptance against the five-step gate at the block before it.
+  acceptance against the five-step gate at the block before it; with the accepted catalog's
+  document present, every 更新 refresh within its resource's update cycle at acceptance (the
+  contract keeps the times, the cycles are in the document).
 
 Findings are violations (exit 1). Notices (a missed progress report, a referenced opinion not in
 the documents directory) are reported but do not fail the audit.
@@ -39,7 +41,7 @@ import sm_crypto
 from chain_client import workdays
 from chain_client.anchors import ANCHORED, RESTATED, classify
 from chain_client.ledger import Ledger, LedgerEvent
-from chain_client.steps import Steps
+from chain_client.steps import FRESHNESS_GRACE, Steps
 from chain_client.types import CatalogKind, Role, State, Step
 from mulu.errors import ChainUnavailable
 
@@ -369,18 +371,24 @@ class _Audit:
             self.find("signature", f"{f['finding']} (tx {f['tx_hash']}, block {f['block_number']})")
         # the gate, replayed from the events (no archive state needed): at acceptance, every
         # resource of the accepted version had all four confirmable steps (上链 is the anchor)
-        counts = {
-            int(e.args["version"]): int(e.args["resourceCount"])
+        records = [
+            e
             for e in classify(events).records.values()
             if int(e.args["kind"]) == CatalogKind.ACCEPTANCE
-        }
+        ]
+        counts = {int(e.args["version"]): int(e.args["resourceCount"]) for e in records}
+        digests = {int(e.args["version"]): bytes(e.args["digest"]) for e in records}
         done: dict[tuple[int, str], set[int]] = {}
+        refreshed: dict[tuple[int, int], int] = {}  # (version, index) → latest refresh, as kept
         for ev in events:
             a = ev.args
             if ev.name == "StepsConfirmed":
                 step = list(Step)[int(a["step"])].value
             elif ev.name == "UpdatesConfirmed":
                 step = Step.UPDATE.value
+                for i, when in zip(a["indices"], a["refreshedAt"], strict=True):
+                    key = (int(a["version"]), int(i))
+                    refreshed[key] = max(refreshed.get(key, 0), int(when))
             elif ev.name == "OwnershipConfirmed":
                 step = Step.OWNERSHIP.value
             elif ev.name == "ProjectAccepted":
@@ -399,10 +407,43 @@ class _Audit:
                             f"accepted with {s.zh} {s.value} for {have} of {need} resources",
                             ev,
                         )
+                if version in digests:
+                    self._freshness(ev, version, digests[version], refreshed)
                 continue
             else:
                 continue
             done.setdefault((int(a["version"]), step), set()).update(int(i) for i in a["indices"])
+
+    def _freshness(
+        self, ev: LedgerEvent, version: int, digest: bytes, refreshed: dict[tuple[int, int], int]
+    ) -> None:
+        """更新 at acceptance means refreshed within the resource's update cycle (art. 21): the
+        cycles are in the acceptance catalog, so this is checked when its document is present
+        (the contract holds only the times)."""
+        path = _find(self.documents, digest)
+        if path is None:
+            return
+        try:
+            doc = catalog.load_catalog(path.read_bytes())
+        except (catalog.CatalogError, OSError):
+            return  # the anchor check reports the document
+        accepted = self.ts(ev.block_number)
+        self.checked["freshness"] = self.checked.get("freshness", 0) + 1
+        stale = []
+        for index, resource in enumerate(doc.document["resources"]):
+            bound = catalog.UpdateCycle(resource["update_cycle"]).max_age
+            if bound is None:
+                continue
+            last = refreshed.get((version, index), 0)
+            if not last or accepted - last > (bound + FRESHNESS_GRACE).total_seconds():
+                stale.append(f"{resource['code']} ({resource['update_cycle']})")
+        if stale:
+            self.find(
+                "gate",
+                f"accepted with 更新 update older than the update cycle for {len(stale)} "
+                f"resource(s), first {stale[0]} (art. 21)",
+                ev,
+            )
 
     def _time(self, ev: LedgerEvent, t: int, p: dict[str, int]) -> None:
         a, n = ev.args, ev.name

@@ -381,6 +381,13 @@ class Steps:
                     )
             if doc is not None:
                 report.stale = self.stale_updates(code, version, doc, now=now)
+                if report.stale:  # 更新 means refreshed within the update cycle (art. 21)
+                    first = report.stale[0]
+                    report.acceptance_blockers.append(
+                        f"{Step.UPDATE.zh} {Step.UPDATE.value}: {len(report.stale)} resource(s) not "
+                        f"refreshed within their update cycle (first: {first['resource_code']}, "
+                        f"{first['update_cycle']})"
+                    )
         if info["state"] is not State.UNDER_CONSTRUCTION:
             report.acceptance_blockers.append(
                 f"state is {info['state'].label}, acceptance happens in 在建"
