@@ -14,6 +14,11 @@ block it reflects. Design:
   node reset to older state) the index walks back through ``blocks`` to the newest one the chain
   still has (at most ``reorg_depth`` back, else from scratch), deletes everything after it and
   re-derives the projects and members from the remaining events.
+* ``schema_version`` (one row) names the layout of these tables. It is written in the transaction
+  that creates them; an index whose version differs, or that has tables of ours and no version (an
+  older mulu, or a rebuild that did not finish), is dropped and rebuilt from the chain. The drop,
+  the create and the version are one transaction (on SQLite too: BEGIN is emitted explicitly, as
+  pysqlite would otherwise commit each DROP TABLE on its own).
 * ``confirmations``: the index stays that many blocks behind the head (0 on the local node).
 * ``anchors`` holds one row per (project, kind, version): the version's anchor record as
   :mod:`chain_client.anchors` defines it — its ``CatalogAnchored``, or (``restated``) the
@@ -35,6 +40,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Connection,
     Engine,
     ForeignKey,
     Integer,
@@ -44,6 +50,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    insert,
     inspect,
     select,
 )
@@ -69,6 +76,10 @@ __all__ = [
 ]
 
 QUARTER = 90 * 86_400
+
+#: the layout of the tables below: bump it with any change to them (an index of another version is
+#: rebuilt from the chain)
+SCHEMA_VERSION = 1
 
 
 class Base(DeclarativeBase):
@@ -258,6 +269,13 @@ class Checkpoint(Base):
     updated_at: Mapped[float] = mapped_column()
 
 
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 # -- the database ---------------------------------------------------------------------------------
 
 
@@ -275,10 +293,11 @@ class Index:
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.rebuilt = _stale_schema(self.engine)
-        if self.rebuilt:  # an index of an older mulu: rebuilt from the chain, its only source
-            Base.metadata.drop_all(self.engine)
-        Base.metadata.create_all(self.engine)
+        try:
+            self.rebuilt = _open_schema(url, kwargs)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:
@@ -292,12 +311,42 @@ class Index:
         return self.sessions()
 
 
-def _stale_schema(engine: Engine) -> bool:
+def _open_schema(url: str, kwargs: dict[str, Any]) -> bool:
+    """Create the tables, in one transaction; first drop them all if the index is of another
+    schema (then True: it is rebuilt from the chain, its only source). A crash anywhere leaves
+    the database as it was, so the next start decides again."""
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):  # SQLAlchemy's recipe for transactional DDL on pysqlite
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_driver_begins_nothing)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    try:
+        with engine.begin() as conn:
+            inspector = inspect(conn)
+            existing = set(inspector.get_table_names())
+            version = None
+            if SchemaVersion.__tablename__ in existing:
+                version = conn.scalar(select(SchemaVersion.version).where(SchemaVersion.id == 1))
+            rebuild = bool(existing & set(Base.metadata.tables)) and (
+                version != SCHEMA_VERSION or _stale_schema(conn)
+            )
+            if rebuild:
+                Base.metadata.drop_all(conn)
+            Base.metadata.create_all(conn)
+            if rebuild or version != SCHEMA_VERSION:
+                conn.execute(delete(SchemaVersion))
+                conn.execute(insert(SchemaVersion).values(id=1, version=SCHEMA_VERSION))
+            return rebuild
+    finally:
+        engine.dispose()
+
+
+def _stale_schema(conn: Connection) -> bool:
     """Whether a table of ours exists without every column this version writes (or, on a
     server, with a 32-bit integer where this version writes 64 bits: uint32 chain values)."""
-    inspector = inspect(engine)
+    inspector = inspect(conn)
     existing = set(inspector.get_table_names())
-    typed = engine.dialect.name != "sqlite"  # SQLite stores any integer in any integer column
+    typed = conn.dialect.name != "sqlite"  # SQLite stores any integer in any integer column
     for table in Base.metadata.sorted_tables:
         if table.name in existing:
             have = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
@@ -325,6 +374,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _sqlite_driver_begins_nothing(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # pysqlite emits no BEGIN (and commits no DDL alone)
+
+
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first: two starts do not interleave
 
 
 # -- following the chain --------------------------------------------------------------------------
@@ -410,17 +467,25 @@ class Indexer:
     # -- steps ----------------------------------------------------------------------------------
 
     def _prepare(self) -> Checkpoint | None:
-        """The checkpoint, after wiping an index built for another chain or deployment."""
+        """The checkpoint, after wiping an index built for another chain or deployment, or
+        events that lost their checkpoint (indexed again from the deployment, derived anew)."""
         cp = self.index.checkpoint()
         if cp is None:
+            with self.index.session() as s:
+                orphans = s.scalar(select(EventRow.id).limit(1)) is not None
+            if orphans:  # rows without the checkpoint that derived them: _batch would skip them
+                self._wipe()
             return None
         if cp.chain_id != self.ledger.chain.chain_id or cp.ledger != self._ledger_address:
-            with self.index.session() as s, s.begin():
-                for table in (KeyRow, MemberRow, AnchorRow, ProjectRow, EventRow, BlockRow):
-                    s.execute(delete(table))
-                s.execute(delete(Checkpoint))
+            self._wipe()
             return None
         return cp
+
+    def _wipe(self) -> None:
+        with self.index.session() as s, s.begin():
+            for table in (KeyRow, MemberRow, AnchorRow, ProjectRow, EventRow, BlockRow):
+                s.execute(delete(table))
+            s.execute(delete(Checkpoint))
 
     def _block(self, number: int) -> tuple[str, int] | None:
         """Block ``number``'s hash and timestamp; None only when the node answers that it has no
