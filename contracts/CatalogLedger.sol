@@ -16,8 +16,9 @@ import {Roles} from "./Roles.sol";
  *   resourceCount))`; the full data is in the {CatalogAnchored} event. Anyone holding the
  *   document recomputes digest, root and count and checks them with {isAnchored};
  * - per code one packed entry word (layout below): the unit's member id and the project state,
- *   pushed by the library ({syncProject}) at creation and on every state change, plus the head
- *   (latest version, its resource count and time) of both kinds;
+ *   pushed by the library ({syncProject}) at creation and on every state change, the two
+ *   milestones that close a catalog kind inside a state ({syncMilestone}: review passed, accepted),
+ *   plus the head (latest version, its resource count and time) of both kinds;
  * - per account the member id if it is an active UNIT, else 0: a cache of Members that Members
  *   itself keeps current ({membershipChanged}, pushed in the transaction of every admission, role
  *   change and revocation; refreshed from Members when a project is registered).
@@ -31,14 +32,23 @@ import {Roles} from "./Roles.sol";
 contract CatalogLedger is ICatalogLedger {
     // Entry word of a project, one slot (248 of 256 bits), read and written whole:
     //   bits   0- 31 unit's Members id (0 = no such project)
-    //   bits  32- 39 project state (mirror of the library, pushed by it)
+    //   bits  32- 39 phase: the project state in bits 32-35 (mirror of the library, pushed by it)
+    //                and the milestones of that state in bits 36-37 (pushed by the library):
+    //                36 review passed (in UNDER_REVIEW), 37 accepted (in UNDER_CONSTRUCTION);
+    //                a state push clears them (the next state closes the kind anyway)
     //   bits  40-143 DECLARED head:   version (32) | resourceCount (32) | anchoredAt (40)
     //   bits 144-247 ACCEPTANCE head: version (32) | resourceCount (32) | anchoredAt (40)
-    // Times are uint40 seconds (good until year 36812).
+    // Times are uint40 seconds (good until year 36812). A milestone makes the phase byte differ
+    // from every bare state, so the anchor's one comparison of the phase with the states that
+    // allow its kind also refuses a closed kind: the check costs no more gas than before.
     uint256 private constant _STATE_SHIFT = 32;
     uint256 private constant _DECLARED_SHIFT = 40;
     uint256 private constant _ACCEPTANCE_SHIFT = 144;
     uint256 private constant _HEAD_MASK = (1 << 104) - 1;
+    uint256 private constant _STATE_MASK = 0x0F;
+    uint256 private constant _MILESTONE_SHIFT = 36;
+    uint256 private constant _REVIEW_PASSED = 1 << 36;
+    uint256 private constant _ACCEPTED = 1 << 37;
 
     IMembers private immutable _members;
     IProjectLibrary private immutable _library;
@@ -88,7 +98,9 @@ contract CatalogLedger is ICatalogLedger {
      * - an already anchored version must carry the same commitment ({CatalogVersionConflict});
      * - a new version is the latest + 1, starting at 1 ({CatalogVersionGap});
      * - a new DECLARED version needs RESERVE or UNDER_REVIEW, a new ACCEPTANCE version
-     *   UNDER_CONSTRUCTION ({CatalogKindNotAllowed}).
+     *   UNDER_CONSTRUCTION ({CatalogKindNotAllowed});
+     * - a new DECLARED version needs the review not passed yet ({CatalogDeclaredAfterReview}), a
+     *   new ACCEPTANCE version the project not accepted yet ({CatalogAcceptanceAfterAcceptance}).
      *
      * Emits {CatalogAnchored} when created.
      */
@@ -139,7 +151,8 @@ contract CatalogLedger is ICatalogLedger {
     }
 
     /**
-     * @dev The library pushes a project's unit (at creation) and state (on every change).
+     * @dev The library pushes a project's unit (at creation) and state (on every change; the
+     * state's milestones, {syncMilestone}, are cleared with the old state).
      *
      * Requirements: the caller is the project library ({CatalogOnlyLibrary}).
      *
@@ -156,6 +169,21 @@ contract CatalogLedger is ICatalogLedger {
             entry |= unitId;
         }
         _entries[code] = (entry & ~(uint256(0xFF) << _STATE_SHIFT)) | (uint256(state) << _STATE_SHIFT);
+    }
+
+    /**
+     * @dev The library pushes a milestone of `code` that closes a catalog kind inside the current
+     * state: the review passed (UNDER_REVIEW; DECLARED closed), the project was accepted
+     * (UNDER_CONSTRUCTION; ACCEPTANCE closed). Each happens once per project; the next state push
+     * clears it, as that state allows the kind no more anyway.
+     *
+     * Requirements: the caller is the project library ({CatalogOnlyLibrary}).
+     *
+     * Emits nothing (the library emits {IProjectLibrary-ReviewPassed} / {IProjectLibrary-ProjectAccepted}).
+     */
+    function syncMilestone(bytes32 code, Milestone milestone) external {
+        if (msg.sender != address(_library)) revert CatalogOnlyLibrary(msg.sender);
+        _entries[code] |= uint256(1) << (_MILESTONE_SHIFT + uint256(milestone));
     }
 
     /**
@@ -241,6 +269,13 @@ contract CatalogLedger is ICatalogLedger {
     /// @dev Reverts with a named error unless the catalog conditions of commissioning hold (art. 24):
     /// the accepted version `acceptedVersion` is still the latest acceptance version
     /// (`GateConfirmationsReset`) and still complete (`GateStepMissing`).
+    ///
+    /// Defensive: with the library pushing ACCEPTED in the transaction of `accept` (after which
+    /// {anchor} refuses new acceptance versions, {CatalogAcceptanceAfterAcceptance}) and
+    /// confirmations that are never withdrawn, none of these reverts is reachable through the
+    /// deployed contracts. The check stays because it states what commissioning means, costs a
+    /// comparison (the confirmations read the same entry word anyway), and would catch a future
+    /// rule change that lets a new version in; tests reach it through a stand-in library.
     function requireCommissionReady(bytes32 code, uint32 acceptedVersion) external view {
         uint32 latestVersion = _version(_entries[code], _ACCEPTANCE_SHIFT);
         if (latestVersion == 0) revert CatalogAcceptanceCatalogMissing(code);
@@ -303,7 +338,7 @@ contract CatalogLedger is ICatalogLedger {
             revert CatalogVersionConflict(code, kind, version, anchored, commitment);
         }
         if (version != latestVersion + 1) revert CatalogVersionGap(code, kind, latestVersion + 1, version);
-        _checkKindAllowed(code, kind, _state(entry));
+        _checkKindAllowed(code, kind, entry);
         _commitments[code][kind][version] = commitment;
         uint256 head = uint256(version) | (uint256(resourceCount) << 32) | (uint256(uint40(block.timestamp)) << 64);
         _entries[code] = (entry & ~(_HEAD_MASK << shift)) | (head << shift);
@@ -351,7 +386,7 @@ contract CatalogLedger is ICatalogLedger {
     }
 
     function _state(uint256 entry) internal pure returns (IProjectLibrary.State) {
-        return IProjectLibrary.State(uint8(entry >> _STATE_SHIFT));
+        return IProjectLibrary.State((entry >> _STATE_SHIFT) & _STATE_MASK);
     }
 
     function _checkContent(bytes32 digest, bytes32 merkleRoot, uint32 resourceCount) internal pure {
@@ -360,12 +395,27 @@ contract CatalogLedger is ICatalogLedger {
         if (resourceCount == 0) revert CatalogNoResources();
     }
 
-    /// @dev Declared catalogs are filed before and with the review application (art. 12);
-    /// acceptance catalogs are compiled during construction, for acceptance (art. 21).
-    function _checkKindAllowed(bytes32 code, CatalogKind kind, IProjectLibrary.State state) internal pure {
+    /// @dev Declared catalogs are filed before and with the review application (art. 12), until
+    /// the review passes on the latest one (art. 13-16); acceptance catalogs are compiled during
+    /// construction, for acceptance (art. 21), until the project is accepted on the latest one.
+    /// One comparison of the phase byte (state | milestones) on the way through; the refusal's
+    /// reason is worked out only when it fails.
+    function _checkKindAllowed(bytes32 code, CatalogKind kind, uint256 entry) internal pure {
+        uint256 phase = uint8(entry >> _STATE_SHIFT);
         bool allowed = kind == CatalogKind.DECLARED
-            ? state == IProjectLibrary.State.RESERVE || state == IProjectLibrary.State.UNDER_REVIEW
-            : state == IProjectLibrary.State.UNDER_CONSTRUCTION;
-        if (!allowed) revert CatalogKindNotAllowed(code, kind, state);
+            ? phase == uint8(IProjectLibrary.State.RESERVE) || phase == uint8(IProjectLibrary.State.UNDER_REVIEW)
+            : phase == uint8(IProjectLibrary.State.UNDER_CONSTRUCTION);
+        if (!allowed) _refuseKind(code, kind, entry);
+    }
+
+    /// @dev The refusal of a kind the phase does not allow: closed by the state's milestone, else
+    /// not allowed in the state at all.
+    function _refuseKind(bytes32 code, CatalogKind kind, uint256 entry) internal pure {
+        if (kind == CatalogKind.DECLARED) {
+            if (entry & _REVIEW_PASSED != 0) revert CatalogDeclaredAfterReview(code, _version(entry, _DECLARED_SHIFT));
+        } else if (entry & _ACCEPTED != 0) {
+            revert CatalogAcceptanceAfterAcceptance(code, _version(entry, _ACCEPTANCE_SHIFT));
+        }
+        revert CatalogKindNotAllowed(code, kind, _state(entry));
     }
 }

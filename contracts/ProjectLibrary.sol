@@ -15,7 +15,8 @@ import {Roles} from "./Roles.sol";
  * `block.timestamp` seconds; each time rule is one check in {ProjectRules} with its own
  * too-early / too-late error. Catalog conditions are asked of the {ICatalogLedger} (wired once after deploy),
  * and every state change is pushed to it ({ICatalogLedger-syncProject}) in the same transaction,
- * so an anchor needs no call back into the library.
+ * as are the review passing and acceptance ({ICatalogLedger-syncMilestone}), which close the
+ * declared and the acceptance catalog, so an anchor needs no call back into the library.
  */
 contract ProjectLibrary is IProjectLibrary {
     using ProjectRules for Project;
@@ -137,6 +138,9 @@ contract ProjectLibrary is IProjectLibrary {
      * Requirements: caller an active REVIEWER; `opinionDigest` non-zero; project in UNDER_REVIEW;
      * crypto signed off; not passed yet.
      *
+     * The ledger is told (REVIEW_PASSED): from now on it refuses new declared catalog versions, so
+     * the latest declared version stays the one reviewed (`CatalogDeclaredAfterReview`).
+     *
      * Emits {ReviewPassed}.
      */
     function passReview(bytes32 code, bytes32 opinionDigest) external onlyRole(Roles.REVIEWER) {
@@ -149,6 +153,7 @@ contract ProjectLibrary is IProjectLibrary {
         p.opinionExpiresAt = expiresAt;
         p.opinionDigest = opinionDigest;
         emit ReviewPassed(code, msg.sender, opinionDigest, expiresAt);
+        _wiredLedger().syncMilestone(code, ICatalogLedger.Milestone.REVIEW_PASSED);
     }
 
     /**
@@ -235,8 +240,13 @@ contract ProjectLibrary is IProjectLibrary {
      * Requirements: caller the project's active UNIT; `diffDigest` non-zero; project in
      * UNDER_CONSTRUCTION, not accepted; the ledger says acceptance is ready (declared and acceptance
      * catalogs anchored, all five steps for every resource: `GateStepMissing` names the first
-     * missing); `ratioBp <= MAX_BP` ({ProjectInvalidRatio}), above MAX_FILING_BP approved by the
-     * REVIEWER with at least `ratioBp` ({ProjectChangeNotApproved}).
+     * missing); `ratioBp <= MAX_BP` ({ProjectInvalidRatio}); a change (`ratioBp > 0`) up to
+     * MAX_FILING_BP filed by the unit or approved by the REVIEWER with at least `ratioBp`
+     * ({ProjectChangeNotFiled}), above MAX_FILING_BP approved with at least `ratioBp`
+     * ({ProjectChangeNotApproved}) (art. 16).
+     *
+     * The ledger is told (ACCEPTED): from now on it refuses new acceptance catalog versions, so the
+     * accepted version stays the latest (`CatalogAcceptanceAfterAcceptance`).
      *
      * Emits {ProjectAccepted}.
      */
@@ -244,7 +254,8 @@ contract ProjectLibrary is IProjectLibrary {
         Project storage p = _checkUnit(code);
         _checkDigest(diffDigest);
         _checkNotAccepted(_checkState(code, State.UNDER_CONSTRUCTION), code);
-        uint32 version = _wiredLedger().requireAcceptanceReady(code);
+        ICatalogLedger ledger = _wiredLedger();
+        uint32 version = ledger.requireAcceptanceReady(code);
         p.checkAcceptanceChange(code, ratioBp);
         p.acceptedAt = uint64(block.timestamp);
         p.acceptedCatalogVersion = version;
@@ -253,6 +264,7 @@ contract ProjectLibrary is IProjectLibrary {
         emit ProjectAccepted(
             code, msg.sender, version, ratioBp, diffDigest, p.warrantyEndsAt(), p.commissionDeadline()
         );
+        ledger.syncMilestone(code, ICatalogLedger.Milestone.ACCEPTED);
     }
 
     /**
@@ -278,7 +290,8 @@ contract ProjectLibrary is IProjectLibrary {
      *
      * Requirements: caller an active REVIEWER; project in UNDER_CONSTRUCTION, applied for
      * commissioning, with a passed technical review; the ledger's commissioning check holds: the
-     * accepted acceptance catalog is still the latest (`GateConfirmationsReset`) and complete.
+     * accepted acceptance catalog is still the latest (`GateConfirmationsReset`) and complete
+     * (both guaranteed since acceptance closes the acceptance catalog; checked defensively).
      *
      * Emits {ProjectCommissioned}.
      */

@@ -116,13 +116,20 @@ library ProjectRules {
         }
     }
 
-    /// @dev The declared -> acceptance change ratio at acceptance: `ratioBp <= MAX_BP`, and above
-    /// MAX_FILING_BP an approval of at least `ratioBp` was recorded (art. 16, 21).
+    /// @dev The declared -> acceptance change ratio at acceptance (art. 16, 21): `ratioBp <= MAX_BP`;
+    /// no change (0) needs nothing; up to MAX_FILING_BP the last filing or the last approval covers
+    /// at least `ratioBp` (an approval covers a filing's ratio too); above it the last approval does.
     function checkAcceptanceChange(IProjectLibrary.Project storage p, bytes32 code, uint16 ratioBp) internal view {
         if (ratioBp > MAX_BP) revert IProjectLibrary.ProjectInvalidRatio(ratioBp);
-        if (ratioBp > MAX_FILING_BP && p.lastApprovedChangeBp < ratioBp) {
-            revert IProjectLibrary.ProjectChangeNotApproved(code, ratioBp, p.lastApprovedChangeBp);
+        if (ratioBp == 0) return;
+        uint16 approvedBp = p.lastApprovedChangeBp;
+        if (ratioBp > MAX_FILING_BP) {
+            if (approvedBp < ratioBp) revert IProjectLibrary.ProjectChangeNotApproved(code, ratioBp, approvedBp);
+            return;
         }
+        uint16 filedBp = p.lastFiledChangeBp;
+        uint16 coveredBp = filedBp > approvedBp ? filedBp : approvedBp;
+        if (coveredBp < ratioBp) revert IProjectLibrary.ProjectChangeNotFiled(code, ratioBp, coveredBp);
     }
 
     /// @dev See {IProjectLibrary-progressStatus}.

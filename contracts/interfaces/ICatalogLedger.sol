@@ -18,6 +18,14 @@ interface ICatalogLedger is IMembershipObserver {
         ACCEPTANCE
     }
 
+    /// @dev A project milestone the library pushes ({syncMilestone}) that closes a catalog kind
+    /// without changing the project's state: after REVIEW_PASSED no new DECLARED version (the
+    /// reviewed one stays the latest), after ACCEPTED no new ACCEPTANCE version (the accepted one).
+    enum Milestone {
+        REVIEW_PASSED,
+        ACCEPTED
+    }
+
     /// @dev One item of {anchorBatch}: the arguments of {anchor}.
     struct AnchorInput {
         bytes32 code;
@@ -82,6 +90,15 @@ interface ICatalogLedger is IMembershipObserver {
     /// UNDER_REVIEW; acceptance: UNDER_CONSTRUCTION).
     error CatalogKindNotAllowed(bytes32 code, CatalogKind kind, IProjectLibrary.State state);
 
+    /// @dev The technical review of `code` has passed on declared catalog version `reviewedVersion`:
+    /// the opinion, the crypto sign-off, an extension and the change baseline refer to it, so no
+    /// new declared version may be anchored (art. 12-16).
+    error CatalogDeclaredAfterReview(bytes32 code, uint32 reviewedVersion);
+
+    /// @dev Project `code` was accepted on acceptance catalog version `acceptedVersion`: no new
+    /// acceptance version may be anchored (commissioning reviews the accepted one, art. 21, 24).
+    error CatalogAcceptanceAfterAcceptance(bytes32 code, uint32 acceptedVersion);
+
     /// @dev Project `code` has no anchored declared catalog (art. 12: filed with the review application).
     error CatalogDeclaredCatalogMissing(bytes32 code);
 
@@ -129,6 +146,8 @@ interface ICatalogLedger is IMembershipObserver {
     function restateAnchors(AnchorInput[] calldata items) external;
 
     function syncProject(bytes32 code, address unit, IProjectLibrary.State state) external;
+
+    function syncMilestone(bytes32 code, Milestone milestone) external;
 
     function isAnchored(
         bytes32 code,

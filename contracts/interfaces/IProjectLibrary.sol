@@ -249,6 +249,11 @@ interface IProjectLibrary {
     /// least that ratio; the last approval of `code` was `approvedBp` (art. 16, 21).
     error ProjectChangeNotApproved(bytes32 code, uint16 ratioBp, uint16 approvedBp);
 
+    /// @dev Acceptance with a change ratio `ratioBp` of at most 15% needs a change filing (备案) or
+    /// an EITB change approval of at least that ratio; the larger of the last filing and the last
+    /// approval of `code` is `coveredBp` (art. 16, 21).
+    error ProjectChangeNotFiled(bytes32 code, uint16 ratioBp, uint16 coveredBp);
+
     /// @dev Working days of Beijing day `day` (days since 1970-01-01, UTC+8) are not recorded yet
     /// ({IProjectLibrary-setWorkCalendar}); a deadline in working days cannot be computed.
     error WorkCalendarMissing(uint32 day);

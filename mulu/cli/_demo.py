@@ -190,12 +190,17 @@ class Demo:
                 steps.confirm(self.signer("platform"), p.code, version, step, missing)
 
     def accept(self, p: DemoProject) -> None:
-        """Acceptance with the declared → acceptance ratio; above 15% EITB approves it first."""
+        """Acceptance with the declared → acceptance ratio (art. 16): a change up to 15% is filed
+        (备案) by the unit first, a larger one approved by EITB first; no change needs neither."""
         diff = acceptance_diff(self.led, self.s.home / "documents", p.code)
         store_document(self.s.home, diff.canonical, ".diff.json")
         ratio = min(diff.ratio_bp, 10_000)
-        if ratio > 1500 and int(self.led.project(p.code)["lastApprovedChangeBp"]) < ratio:
+        info = self.led.project(p.code)
+        approved, filed = int(info["lastApprovedChangeBp"]), int(info["lastFiledChangeBp"])
+        if ratio > 1500 and approved < ratio:
             self.led.approve_change(self.signer("eitb"), p.code, ratio, diff.digest)
+        elif 0 < ratio <= 1500 and max(filed, approved) < ratio:
+            self.led.file_change(self.signer(p.unit), p.code, ratio, diff.digest)
         try:
             self.led.accept(self.signer(p.unit), p.code, ratio_bp=ratio, diff_digest=diff.digest)
         except ContractError as exc:

@@ -300,6 +300,7 @@ def test_acceptance_names_the_first_missing_step_and_resource(world: World) -> N
     assert world.ledger.catalogs.functions.acceptanceReady(b).call()
     assert _status(world, code, v) == (6, [6] * 5)
     diff = digest()
+    world.ledger.file_change(world["unit1"], code, 1200, diff)  # art. 16: filed before acceptance
     result = world.ledger.accept(world["unit1"], code, 1200, diff)
     ev = result.event("ProjectAccepted")
     assert (ev.args["catalogVersion"], ev.args["changeRatioBp"], ev.args["diffDigest"]) == (
@@ -352,25 +353,48 @@ def test_change_ratio_above_15_percent_needs_approval(world: World) -> None:
     assert world.ledger.project(code)["acceptedChangeBp"] == 2000
 
 
-def test_ratio_up_to_15_percent_needs_no_approval(world: World) -> None:
+def test_ratio_up_to_15_percent_needs_a_filing(world: World) -> None:
     code = advance(world, "confirm_steps")
-    world.ledger.accept(world["unit1"], code, 1500, digest())
+    unit = world["unit1"]
+    with pytest.raises(errors.ProjectChangeNotFiled) as info:
+        world.ledger.accept(unit, code, 1500, digest())
+    assert (info.value.args_dict["ratioBp"], info.value.args_dict["coveredBp"]) == (1500, 0)
+    world.ledger.file_change(unit, code, 1499, digest())
+    with pytest.raises(errors.ProjectChangeNotFiled) as info:
+        world.ledger.accept(unit, code, 1500, digest())
+    assert info.value.args_dict["coveredBp"] == 1499
+    world.ledger.file_change(unit, code, 1500, digest())
+    with pytest.raises(errors.ProjectChangeNotApproved):  # a filing never covers above 15%
+        world.ledger.accept(unit, code, 1501, digest())
+    world.ledger.accept(unit, code, 1500, digest())
+    assert world.ledger.project(code)["acceptedChangeBp"] == 1500
+
+
+def test_small_change_covered_by_an_approval_and_no_change_needs_nothing(world: World) -> None:
+    code = advance(world, "confirm_steps")
+    world.ledger.approve_change(world["eitb"], code, 800, digest())
+    with pytest.raises(errors.ProjectChangeNotFiled) as info:
+        world.ledger.accept(world["unit1"], code, 801, digest())
+    assert info.value.args_dict["coveredBp"] == 800
+    world.ledger.accept(world["unit1"], code, 800, digest())
+    unchanged = advance(world, "confirm_steps")
+    world.ledger.accept(world["unit1"], unchanged, 0, digest())  # ratio 0: no filing needed
 
 
 # -- the commissioning gate ---------------------------------------------------------------------
 
 
 def test_commission_refused_after_a_new_acceptance_version(world: World) -> None:
+    """Since the fix, the new version itself is refused once the project is accepted, so the
+    accepted version stays the latest and commissioning goes through (GateConfirmationsReset is
+    a defensive check, reached in tests/contracts/test_catalog_closing.py)."""
     code = advance(world, "apply_commission")
-    anchor(world, code, CatalogKind.ACCEPTANCE, version=2, count=3)
-    with pytest.raises(errors.GateConfirmationsReset) as info:
-        world.ledger.commission(world["eitb"], code)
-    a = info.value.args_dict
-    assert (a["acceptedVersion"], a["latestVersion"]) == (1, 2)
-    # confirming the new version does not bring back the acceptance granted on the old one
-    confirm_all(world, code)
-    with pytest.raises(errors.GateConfirmationsReset):
-        world.ledger.commission(world["eitb"], code)
+    with pytest.raises(errors.CatalogAcceptanceAfterAcceptance) as info:
+        anchor(world, code, CatalogKind.ACCEPTANCE, version=2, count=3)
+    assert info.value.args_dict["acceptedVersion"] == 1
+    assert world.ledger.latest_catalog(code, CatalogKind.ACCEPTANCE)["version"] == 1
+    world.ledger.commission(world["eitb"], code)
+    assert world.ledger.project(code)["operationAt"] > 0
 
 
 def test_commission_allowed_when_the_accepted_version_still_holds(world: World) -> None:

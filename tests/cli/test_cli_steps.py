@@ -84,6 +84,10 @@ def test_steps_gates_offline_ownership_and_accept(home: Path, tmp_path: Path) ->
     assert js(home, "step", "freshness", code)["stale"] == []
 
     assert js(home, "project", "gates", code)["acceptance"]["ready"] is True
+    # art. 16: the 1112 bp change (2 added to 18 declared) is filed (备案) before acceptance
+    refused = mulu(home, "project", "accept", code, check=1)
+    assert "ProjectChangeNotFiled" in refused.stderr
+    js(home, "project", "change", code, "--ratio-bp", "1112", "--evidence", str(opinion))
     accepted = js(home, "project", "accept", code)
     assert accepted["ratio_bp"] == 1112  # 2 added to 18 declared, rounded up
     mulu(home, "step", "confirm", code, "--step", "teleport", check=2)

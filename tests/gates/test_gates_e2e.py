@@ -1,6 +1,8 @@
 """Articles 21 and 24 end to end, with a 50-resource acceptance catalog: acceptance refused for each
-missing step (and one missing resource of each step), then allowed; commissioning refused after a
-new catalog version and after 6 months; 确权 replay/forgery/wrong key refused or reported.
+missing step (and one missing resource of each step), then allowed; a change up to 15% accepted
+only after its filing (art. 16); no new acceptance version after acceptance, so commissioning
+reviews the accepted one; commissioning refused after 6 months; 确权 replay/forgery/wrong key
+refused or reported.
 Runs on eth-tester and on anvil (the `world` fixture)."""
 
 from __future__ import annotations
@@ -76,11 +78,14 @@ def _confirm(world: World, steps: Steps, doc, step: Step, indices: list[int]) ->
         steps.confirm(world["platform"], code, version, step, indices)
 
 
-def _accept(world: World, documents: Path, code: str):
+def _accept(world: World, documents: Path, code: str, *, file: bool = True):
+    """Acceptance with the measured ratio; with ``file``, a change of at most 15% is filed
+    (备案, the unit, with the diff as evidence) first, as art. 16 requires."""
     diff = acceptance_diff(world.ledger, documents, code)
-    return world.ledger.accept(
-        world["unit1"], code, ratio_bp=min(diff.ratio_bp, 10_000), diff_digest=diff.digest
-    )
+    ratio = min(diff.ratio_bp, 10_000)
+    if file and 0 < ratio <= 1500:
+        world.ledger.file_change(world["unit1"], code, ratio, diff.digest)
+    return world.ledger.accept(world["unit1"], code, ratio_bp=ratio, diff_digest=diff.digest)
 
 
 def test_acceptance_refused_per_missing_step_then_allowed(world: World, tmp_path: Path) -> None:
@@ -153,18 +158,68 @@ def _accepted(world: World, tmp_path: Path) -> tuple[str, object]:
     return code, doc
 
 
-def test_commissioning_refused_after_new_version_resets_confirmations(
-    world: World, tmp_path: Path
-) -> None:
+def test_small_change_needs_its_filing_before_acceptance(world: World, tmp_path: Path) -> None:
+    steps = Steps(world.ledger)
+    code, doc = _under_construction(world, tmp_path)  # 2 resources added: 0 < ratio <= 1500
+    for step in ORDER:
+        _confirm(world, steps, doc, step, list(range(size(world))))
+    diff = acceptance_diff(world.ledger, tmp_path, code)
+    ratio = diff.ratio_bp
+    assert 0 < ratio <= 1500
+    with pytest.raises(errors.ProjectChangeNotFiled) as info:
+        _accept(world, tmp_path, code, file=False)
+    assert (info.value.args_dict["ratioBp"], info.value.args_dict["coveredBp"]) == (ratio, 0)
+    world.ledger.file_change(world["unit1"], code, ratio - 1, diff.digest)
+    with pytest.raises(errors.ProjectChangeNotFiled) as info:
+        _accept(world, tmp_path, code, file=False)
+    assert info.value.args_dict["coveredBp"] == ratio - 1
+    world.ledger.file_change(world["unit1"], code, ratio, diff.digest)
+    accepted = _accept(world, tmp_path, code, file=False)
+    assert accepted.event("ProjectAccepted").args["changeRatioBp"] == ratio
+
+
+def test_no_new_acceptance_version_after_acceptance(world: World, tmp_path: Path) -> None:
+    """The accepted version stays the latest: a new one is refused, so commissioning reviews the
+    catalog acceptance was granted on (the reset that blocked commissioning cannot happen)."""
     code, _ = _accepted(world, tmp_path)
     world.ledger.apply_commission(world["unit1"], code)
     v2 = make_catalog(code, "acceptance", 2, size(world), variant=1)
     save(v2, tmp_path)
-    _anchor(world, v2)
-    with pytest.raises(errors.GateConfirmationsReset):
-        world.ledger.commission(world["eitb"], code)
-    report = Steps(world.ledger).gates(code, tmp_path)
-    assert not report.commission_ready and report.confirmed["cloud"] == 0
+    with pytest.raises(errors.CatalogAcceptanceAfterAcceptance) as info:
+        _anchor(world, v2)
+    assert info.value.args_dict["acceptedVersion"] == 1
+    assert world.ledger.latest_catalog(code, "acceptance")["version"] == 1
+    assert Steps(world.ledger).gates(code, tmp_path).commission_ready
+    world.ledger.commission(world["eitb"], code)
+    assert world.ledger.state(code) is State.OPERATION
+
+
+def test_no_new_declared_version_after_review(world: World, tmp_path: Path) -> None:
+    """Declared versions may follow one another until the opinion passes; then the latest is the
+    reviewed one, and the acceptance diff is taken against it."""
+    code = "BJ-2026-" + world.new_code()[-4:] + "6"
+    led, unit = world.ledger, world["unit1"]
+    led.create_project(world["eitb"], code, unit.address, "智慧教育数据平台")
+    v1 = make_catalog(code, "declared", 1, 10)
+    _anchor(world, v1)
+    led.start_review(world["eitb"], code)
+    led.approve_crypto(world["crypto"], code)
+    v2 = make_catalog(code, "declared", 2, 12)
+    save(v2, tmp_path)
+    _anchor(world, v2)  # still under review, opinion not passed: allowed
+    led.pass_review(world["eitb"], code, digest())
+    v3 = make_catalog(code, "declared", 3, 14)
+    with pytest.raises(errors.CatalogDeclaredAfterReview) as info:
+        _anchor(world, v3)
+    assert info.value.args_dict["reviewedVersion"] == 2
+    _anchor(world, v2)  # an identical repeat stays harmless (no event, no error)
+    assert led.latest_catalog(code, "declared")["version"] == 2
+    led.fund(world["drc"], code, 365)
+    led.start_construction(unit, code)
+    acceptance = make_catalog(code, "acceptance", 1, 12)
+    save(acceptance, tmp_path)
+    _anchor(world, acceptance)
+    assert acceptance_diff(led, tmp_path, code).ratio_bp == 0  # against v2, the reviewed one
 
 
 def test_commissioning_refused_when_applied_after_6_months(world: World, tmp_path: Path) -> None:
