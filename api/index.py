@@ -14,6 +14,11 @@ block it reflects. Design:
   node reset to older state) the index walks back through ``blocks`` to the newest one the chain
   still has (at most ``reorg_depth`` back, else from scratch), deletes everything after it and
   re-derives the projects and members from the remaining events.
+* The chain may also change during a sync. Each batch reads its last block's header first, then
+  the logs and the headers of their blocks, and before it commits reads the last block again: a
+  batch commits only if that block is unchanged, its first block's parent is the checkpoint's
+  block and every log's block hash is its header's. Otherwise nothing of it is kept; the sync
+  rolls back as above if the checkpoint's block is gone, and goes on from the checkpoint.
 * ``schema_version`` (one row) names the layout of these tables. It is written in the transaction
   that creates them; an index whose version differs, or that has tables of ours and no version (an
   older mulu, or a rebuild that did not finish), is dropped and rebuilt from the chain. The drop,
@@ -58,7 +63,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from web3.exceptions import BlockNotFound, Web3Exception
 
 from chain_client.anchors import ANCHOR_EVENTS, ANCHORED, RESTATED, judge
-from chain_client.ledger import Ledger, LedgerEvent
+from chain_client.ledger import LOG_CHUNK, Ledger, LedgerEvent
 from chain_client.types import CatalogKind, Role, State, decode_code
 from mulu.errors import ChainUnavailable
 
@@ -76,6 +81,9 @@ __all__ = [
 ]
 
 QUARTER = 90 * 86_400
+
+#: how many times one sync goes on after the chain changed under a batch before it gives up
+CHAIN_MOVES = 8
 
 #: the layout of the tables below: bump it with any change to them (an index of another version is
 #: rebuilt from the chain)
@@ -416,11 +424,23 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class _Header:
+    hash: str
+    timestamp: int
+    parent: str
+
+
+class _ChainMoved(Exception):
+    """The chain is not the one a batch read (a reorg, or a node reset, during the batch)."""
+
+
 class Indexer:
     """Follows one ledger into one :class:`Index`. Not thread-safe: one indexer per database.
 
-    ``fault`` is a test seam: called after each event row is added to the open transaction
-    (with the number of rows so far), it may raise to simulate a crash mid-batch.
+    Test seams: ``fault`` is called after each event row is added to the open transaction (with
+    the number of rows so far); it may raise to simulate a crash mid-batch. ``between`` is called
+    after each committed batch with its last block.
     """
 
     def __init__(
@@ -432,6 +452,7 @@ class Indexer:
         batch_blocks: int = 2000,
         reorg_depth: int = 128,
         fault: Callable[[int], None] | None = None,
+        between: Callable[[int], None] | None = None,
     ) -> None:
         self.index = index
         self.ledger = ledger
@@ -439,6 +460,7 @@ class Indexer:
         self.batch_blocks = batch_blocks
         self.reorg_depth = reorg_depth
         self.fault = fault
+        self.between = between
         self._ledger_address = ledger.deployment.addresses["ProjectLibrary"].lower()
 
     # -- public ---------------------------------------------------------------------------------
@@ -455,11 +477,32 @@ class Indexer:
             result.rolled_back_to = self._rollback()
             cp = self.index.checkpoint()
         start = cp.block_number + 1 if cp is not None else self.ledger.deployment.start_block
+        parent = cp.block_hash if cp is not None else None
+        moves = 0
         while start <= target and (max_batches is None or result.batches < max_batches):
             stop = min(start + self.batch_blocks - 1, target)
-            result.events += self._batch(start, stop)
+            try:
+                added, parent = self._batch(start, stop, parent)
+            except _ChainMoved as exc:
+                moves += 1
+                if moves > CHAIN_MOVES:
+                    raise ChainUnavailable(f"the chain kept changing while indexed: {exc}") from exc
+                cp = self.index.checkpoint()
+                if cp is not None and self._reorged(cp):
+                    result.rolled_back_to = self._rollback()
+                    cp = self.index.checkpoint()
+                head = chain.block_number()
+                result.head, target = head, head - self.confirmations
+                start = (
+                    cp.block_number + 1 if cp is not None else self.ledger.deployment.start_block
+                )
+                parent = cp.block_hash if cp is not None else None
+                continue
+            result.events += added
             result.batches += 1
             start = stop + 1
+            if self.between is not None:
+                self.between(stop)
         cp = self.index.checkpoint()
         result.checkpoint = cp.block_number if cp else None
         return result
@@ -487,10 +530,10 @@ class Indexer:
                 s.execute(delete(table))
             s.execute(delete(Checkpoint))
 
-    def _block(self, number: int) -> tuple[str, int] | None:
-        """Block ``number``'s hash and timestamp; None only when the node answers that it has no
-        such block (reset to an older state). Any other failure (an HTTP 5xx, an RPC error) is
-        :class:`ChainUnavailable`: it says nothing about the block, so it must not roll back."""
+    def _block(self, number: int) -> _Header | None:
+        """Block ``number``'s hash, timestamp and parent; None only when the node answers that it
+        has no such block (reset to an older state). Any other failure (an HTTP 5xx, an RPC
+        error) is :class:`ChainUnavailable`: it says nothing of the block, so must not roll back."""
         chain = self.ledger.chain
         try:
             block = chain.rpc(lambda: chain.w3.eth.get_block(number))
@@ -500,11 +543,30 @@ class Indexer:
             raise ChainUnavailable(f"block {number}: the node did not answer: {exc}") from exc
         if block is None:
             return None
-        return _hex(block["hash"]), int(block["timestamp"])
+        return _Header(_hex(block["hash"]), int(block["timestamp"]), _hex(block["parentHash"]))
 
     def _chain_hash(self, number: int) -> str | None:
         found = self._block(number)
-        return found[0] if found else None
+        return found.hash if found else None
+
+    def _logs(self, start: int, stop: int) -> list[tuple[LedgerEvent, str]]:
+        """The ledger's events in ``start..stop``, oldest first, each with its log's block hash
+        (:meth:`Ledger.logs` does not keep it)."""
+        chain = self.ledger.chain
+        addresses = list(self.ledger.deployment.addresses.values())
+        out: list[tuple[LedgerEvent, str]] = []
+        while start <= stop:
+            end = min(start + LOG_CHUNK - 1, stop)
+            params: dict[str, Any] = {"address": addresses, "fromBlock": start, "toBlock": end}
+            raw = chain.rpc(lambda p=params: chain.w3.eth.get_logs(p))  # type: ignore[misc]
+            hashes = {
+                (int(r["blockNumber"]), int(r["logIndex"])): _hex(r["blockHash"]) for r in raw
+            }
+            for ev in self.ledger.decode_logs(raw):
+                out.append((ev, hashes[(ev.block_number, ev.log_index)]))
+            start = end + 1
+        out.sort(key=lambda pair: (pair[0].block_number, pair[0].log_index))
+        return out
 
     def _reorged(self, cp: Checkpoint) -> bool:
         return self._chain_hash(cp.block_number) != cp.block_hash
@@ -542,16 +604,34 @@ class Indexer:
                 cp.timestamp, cp.updated_at = block.timestamp, time.time()
         return fork
 
-    def _batch(self, start: int, stop: int) -> int:
-        events = self.ledger.logs(from_block=start, to_block=stop)
-        blocks: dict[int, tuple[str, int]] = {}
-        for number in sorted({e.block_number for e in events} | {stop}):
-            found = self._block(number)
-            if found is None:
-                raise ChainUnavailable(f"block {number} vanished while indexing (reorg)")
-            blocks[number] = found
+    def _header(self, number: int) -> _Header:
+        found = self._block(number)
+        if found is None:
+            raise _ChainMoved(f"block {number} is gone")
+        return found
+
+    def _batch(self, start: int, stop: int, parent: str | None) -> tuple[int, str]:
+        """Index ``start..stop`` in one transaction, on top of block ``parent`` (the checkpoint's
+        hash; None from the deployment); the rows added and the hash of ``stop``."""
+        tip = self._header(stop)  # before the logs: the chain they must come from
+        logged = self._logs(start, stop)
+        events = [ev for ev, _ in logged]
+        blocks = {stop: tip}
+        for number in sorted({e.block_number for e in events} - {stop}):
+            blocks[number] = self._header(number)
+        for ev, block_hash in logged:
+            if blocks[ev.block_number].hash != block_hash:
+                raise _ChainMoved(f"block {ev.block_number} changed after its logs were read")
+        if parent is not None:
+            first = blocks[start] if start in blocks else self._header(start)
+            if first.parent != parent:
+                raise _ChainMoved(f"block {start} does not follow the checkpoint")
         added = 0
         with self.index.session() as s, s.begin():
+            cp = s.get(Checkpoint, 1)
+            if (cp.block_hash if cp is not None else None) != parent:
+                raise _ChainMoved("the checkpoint moved")  # another writer: read it again
+
             existing = set(
                 s.execute(
                     select(EventRow.block_number, EventRow.log_index).where(
@@ -562,26 +642,30 @@ class Indexer:
             for ev in events:
                 if (ev.block_number, ev.log_index) in existing:
                     continue  # idempotent: a re-run of a committed range adds nothing
-                block_hash, ts = blocks[ev.block_number]
-                row = _event_row(ev, block_hash, ts)
+                header = blocks[ev.block_number]
+                row = _event_row(ev, header.hash, header.timestamp)
                 s.add(row)
                 s.flush()
                 _derive(s, row)
                 added += 1
                 if self.fault is not None:
                     self.fault(added)
-            for number, (block_hash, ts) in blocks.items():
-                s.merge(BlockRow(block_number=number, block_hash=block_hash, timestamp=ts))
-            cp = s.get(Checkpoint, 1)
-            block_hash, ts = blocks[stop]
+            for number, header in blocks.items():
+                s.merge(
+                    BlockRow(
+                        block_number=number, block_hash=header.hash, timestamp=header.timestamp
+                    )
+                )
             if cp is None:
                 cp = Checkpoint(
                     id=1, chain_id=self.ledger.chain.chain_id, ledger=self._ledger_address
                 )
                 s.add(cp)
-            cp.block_number, cp.block_hash, cp.timestamp = stop, block_hash, ts
+            cp.block_number, cp.block_hash, cp.timestamp = stop, tip.hash, tip.timestamp
             cp.updated_at = time.time()
-        return added
+            if self._chain_hash(stop) != tip.hash:  # the last look before the commit
+                raise _ChainMoved(f"block {stop} changed while the batch was written")
+        return added, tip.hash
 
 
 def _event_row(ev: LedgerEvent, block_hash: str, ts: int) -> EventRow:
