@@ -382,11 +382,11 @@ class Steps:
             if doc is not None:
                 report.stale = self.stale_updates(code, version, doc, now=now)
                 if report.stale:  # 更新 means refreshed within the update cycle (art. 21)
-                    first = report.stale[0]
+                    stale = report.stale[0]
                     report.acceptance_blockers.append(
                         f"{Step.UPDATE.zh} {Step.UPDATE.value}: {len(report.stale)} resource(s) not "
-                        f"refreshed within their update cycle (first: {first['resource_code']}, "
-                        f"{first['update_cycle']})"
+                        f"refreshed within their update cycle (first: {stale['resource_code']}, "
+                        f"{stale['update_cycle']})"
                     )
         if info["state"] is not State.UNDER_CONSTRUCTION:
             report.acceptance_blockers.append(
