@@ -150,6 +150,23 @@ def _has_surrogate(value: Any) -> bool:
     return False
 
 
+def _loads(text: str, pairs: Any) -> Any:
+    """``json.loads`` with ``pairs`` as the object hook; a failure is :class:`CatalogInvalid`
+    (a :class:`_Duplicate` raised by ``pairs`` goes through)."""
+    try:
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+    except _Duplicate:
+        raise
+    except json.JSONDecodeError as exc:
+        raise CatalogInvalid.at(
+            "$", f"not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise CatalogInvalid.at("$", f"nested too deeply (more than {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # NaN/Infinity, integer too long to convert
+        raise CatalogInvalid.at("$", f"not JSON: {exc}") from None
+
+
 def parse_json(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     """Parse ``data`` strictly; raise :class:`CatalogInvalid` naming where it went wrong."""
     if not isinstance(data, bytes | bytearray | memoryview):
@@ -175,19 +192,14 @@ def parse_json(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
     if not safe and _nesting_exceeds(data, MAX_DEPTH):
         raise CatalogInvalid.at("$", f"nested too deeply (more than {MAX_DEPTH} levels)")
     try:
-        obj = json.loads(text, object_pairs_hook=_strict_pairs, parse_constant=_reject_constant)
+        obj = _loads(text, _strict_pairs)
     except _Duplicate as dup:
-        obj = json.loads(text, object_pairs_hook=_marking_pairs, parse_constant=_reject_constant)
-        found = _find(obj, lambda v: isinstance(v, _DupMarker))
+        # The strict parse stopped at the first duplicate, before reading the rest: parse again,
+        # marking duplicates, to locate it. That parse can still fail further on (a syntax
+        # error, NaN, ...): then the document is not JSON at all, and that is what is reported.
+        marked = _loads(text, _marking_pairs)
+        found = _find(marked, lambda v: isinstance(v, _DupMarker))
         raise CatalogInvalid.at(json_path(found or ()), f"duplicate key {dup.key!r}") from None
-    except json.JSONDecodeError as exc:
-        raise CatalogInvalid.at(
-            "$", f"not JSON: line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
-    except RecursionError:
-        raise CatalogInvalid.at("$", f"nested too deeply (more than {MAX_DEPTH} levels)") from None
-    except ValueError as exc:  # NaN/Infinity, integer too long to convert
-        raise CatalogInvalid.at("$", f"not JSON: {exc}") from None
     deep = _too_deep(obj, MAX_DEPTH)
     if deep is not None:
         raise CatalogInvalid.at(
