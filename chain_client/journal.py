@@ -20,7 +20,10 @@ commitment in the batch root (table ``batches`` holds the root, the signature an
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -30,7 +33,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
 
-__all__ = ["STATES", "BatchRecord", "BatchSignature", "Journal", "JournalEntry", "SentBatch"]
+from mulu.errors import MuluError
+
+__all__ = [
+    "STATES",
+    "BatchRecord",
+    "BatchSignature",
+    "Journal",
+    "JournalBusy",
+    "JournalEntry",
+    "SentBatch",
+]
 
 STATES = ("planned", "sent", "confirmed", "refused")
 
@@ -117,13 +130,23 @@ class SentBatch:
     rows: list[tuple[bytes, str, int, str | None]]
 
 
+class JournalBusy(MuluError):
+    """Another run holds the journal (its lock file beside it): two runs on one journal would
+    sign the same nonces and reset each other's rows."""
+
+
 class Journal:
-    """The journal file of one home (thread-safe; one writer at a time)."""
+    """The journal file of one home (thread-safe; one writer at a time).
+
+    A run that sends (:meth:`exclusive`, taken by the pipeline for the whole run) holds an
+    exclusive ``flock`` on ``<journal>.lock``; a second run on the same journal fails at once
+    with :class:`JournalBusy`. The lock goes with the process (a kill -9 releases it)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._held = 0  # depth of :meth:`exclusive` on this object
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -136,6 +159,48 @@ class Journal:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the journal's run lock (exclusive, non-blocking flock on :attr:`lock_path`);
+        :class:`JournalBusy` at once when another run (process or open) holds it. Re-entrant
+        on this object (the CLI holds it around preparation, the pipeline around its run)."""
+        with self._lock:
+            if self._held:
+                self._held += 1
+                try:
+                    yield
+                finally:
+                    self._held -= 1
+                return
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = ""
+                with contextlib.suppress(OSError, ValueError):
+                    holder = f" (pid {int(os.pread(fd, 32, 0).decode().strip())})"
+                raise JournalBusy(
+                    f"the journal {self.path} is in use by another run{holder}: another "
+                    "`catalog anchor --batch` holds it; wait for it to finish (or stop it), "
+                    "then run again"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            self._held = 1
+            try:
+                yield
+            finally:
+                self._held = 0
+                os.ftruncate(fd, 0)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

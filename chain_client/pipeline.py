@@ -486,6 +486,12 @@ class AnchorPipeline:
     def _anchor_segments(
         self, segments: Iterator[list[AnchorItem]], report: PipelineReport
     ) -> PipelineReport:
+        with self.journal.exclusive():  # one run per journal (JournalBusy otherwise)
+            return self._anchor_segments_locked(segments, report)
+
+    def _anchor_segments_locked(
+        self, segments: Iterator[list[AnchorItem]], report: PipelineReport
+    ) -> PipelineReport:
         started = time.perf_counter()
         seen: set[bytes] = set()
         held: list[AnchorItem] = []

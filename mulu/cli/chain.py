@@ -14,6 +14,7 @@ from mulu.errors import InvalidInput
 from ._context import console, emit, options
 
 if TYPE_CHECKING:
+    from chain_client.journal import Journal
     from chain_client.ledger import TxResult
 
     from ._session import Session
@@ -797,22 +798,32 @@ def catalog_anchor(
 
 
 def _catalog_anchor_batch(ctx: typer.Context, directory: Path, batch_size: int) -> None:
-    """``catalog anchor --batch DIR``: the pipeline of chain_client.pipeline, with progress."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+    """``catalog anchor --batch DIR``: the pipeline of chain_client.pipeline, with progress;
+    one run per journal (a second fails at once with JournalBusy)."""
     from chain_client.journal import Journal
-    from chain_client.pipeline import AnchorPipeline, prepare
-
-    from ._context import err_console
 
     if not directory.is_dir():
         raise InvalidInput(f"--batch {directory}: not a directory")
     files = sorted(p for p in directory.rglob("*.json") if p.is_file())
     if not files:
         raise InvalidInput(f"--batch {directory}: no *.json catalogs found")
-    session = _session(ctx)
     opts = options(ctx)
     journal = Journal.of_home(opts.home)
+    with journal.exclusive():  # JournalBusy at once when another run holds this journal
+        _anchor_batch_locked(ctx, directory, batch_size, files, journal)
+
+
+def _anchor_batch_locked(
+    ctx: typer.Context, directory: Path, batch_size: int, files: list[Path], journal: Journal
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chain_client.pipeline import AnchorPipeline, prepare
+
+    from ._context import err_console
+
+    session = _session(ctx)
+    opts = options(ctx)
     columns = (
         TextColumn("{task.description:<10}"),
         BarColumn(),
