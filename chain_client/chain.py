@@ -184,16 +184,15 @@ class Chain:
             raise
 
     def wait(self, tx_hash: str, *, timeout: float = 120.0) -> TxReceipt:
-        try:
-            return self.rpc(
-                lambda: self.w3.eth.wait_for_transaction_receipt(
-                    HexStr(tx_hash),
-                    timeout=timeout,
-                    poll_latency=0.05,
+        with self.translate():
+            try:
+                return self.w3.eth.wait_for_transaction_receipt(
+                    HexStr(tx_hash), timeout=timeout, poll_latency=0.05
                 )
-            )
-        except TimeExhausted as exc:
-            raise ChainUnavailable(f"no receipt for {tx_hash} within {timeout:.0f} s") from exc
+            except TimeExhausted as exc:
+                # typed here, inside translate: its message holds the hash, which the revert
+                # decoder would otherwise take for revert data (UnknownRevert)
+                raise ChainUnavailable(f"no receipt for {tx_hash} within {timeout:.0f} s") from exc
 
     def transact(
         self,
@@ -205,7 +204,13 @@ class Chain:
         """Send ``fn`` from ``signer`` and wait; a revert raises its typed error, nothing changes."""
         raw, _ = self.sign(signer, fn, gas=gas)
         tx_hash = self.send_raw(signer, raw)
-        receipt = self.wait(tx_hash)
+        try:
+            receipt = self.wait(tx_hash)
+        except Exception:
+            # no receipt: the node may have lost blocks (restarted from older state) and our
+            # cached nonce be in its future; read it from the node next time
+            self._nonces.forget(signer.address)
+            raise
         if receipt["status"] != 1:
             block = int(receipt["blockNumber"])
             if isinstance(fn, ContractConstructor):

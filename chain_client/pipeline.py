@@ -627,7 +627,12 @@ class AnchorPipeline:
 
     def _restate(self, items: list[AnchorItem], report: PipelineReport) -> None:
         """``restateAnchors`` for ``items``, ``batch_size`` per transaction (typed refusals are
-        logged: the next re-verify round sees what the chain holds then)."""
+        logged: the next re-verify round sees what the chain holds then).
+
+        Chain's nonce cache is forgotten first: since it was filled the node may have restarted
+        from an older state (the very reason for a restatement) and lost transactions, and a
+        nonce from the cache would then be in the future and wait forever."""
+        self.chain.forget_nonce(self.signer.address)
         for start in range(0, len(items), self.batch_size):
             batch = items[start : start + self.batch_size]
             try:
