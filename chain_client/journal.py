@@ -208,10 +208,14 @@ class Journal:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # the body failed, or COMMIT itself did (SQLITE_BUSY, I/O error, disk full): the
+                # connection must leave the transaction, or every later BEGIN IMMEDIATE fails
+                if self._db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     # -- writes (each one transaction, durable when it returns) -------------------------------
 
