@@ -11,8 +11,10 @@ A state is written *before* the action it names is taken (a row is ``sent`` befo
 transaction leaves), so after a crash a row that is not ``confirmed`` may or may not be on chain:
 the pipeline re-checks every such row against the chain (``isAnchored``, the transaction by hash)
 and resends only what is missing. ``confirmed`` is trusted only as far as the chain is final: a
-local anvil killed with SIGKILL loses its last second, so the pipeline re-checks confirmed rows
-too when asked to (``verify_confirmed``).
+local anvil killed with SIGKILL loses its last second, so ``confirmed`` never skips a check. The
+pipeline asks the chain (``isAnchored``) about every catalog of a run, confirmed rows included,
+before sending (a confirmed row the chain lacks is sent again) and once more after the last
+segment; :func:`chain_client.pipeline.audit_anchors` re-checks every confirmed row on demand.
 
 Batches anchored with an SM2 batch signature keep, per catalog, the inclusion proof of its anchor
 commitment in the batch root (table ``batches`` holds the root, the signature and the key).
