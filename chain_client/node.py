@@ -10,11 +10,21 @@ refuses to start (``failed to parse json file``). A keeper process (:mod:`chain_
 runs beside the node and keeps ``state.good.json``, the last save that is a whole document; when
 anvil refuses its state file, the torn one is kept as ``state.unreadable-<time>.json`` and the
 node starts from the good copy (a save or two older: the journal re-sends what it lacks), saying
-so in :attr:`NodeInfo.restored_state`.
+so in :attr:`NodeInfo.restored_state`. The restore never leaves the home without a state file:
+the torn file is copied aside, the good copy copied to a temporary file beside it and renamed
+over ``state.json`` (a crash in between leaves the torn file, and the next start restores again);
+a home whose ``state.json`` is gone but whose good copy is there starts from the good copy too.
+
+One node per home: ``start`` takes an exclusive ``flock`` on ``$MULU_HOME/chain/node.lock`` and
+hands it to anvil (an inherited descriptor), so the lock lives as long as the node; a second
+``start`` meanwhile returns the running node, or fails with :class:`NodeError` when none comes
+up (it never runs a second anvil on the same state file).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -119,6 +129,8 @@ class LocalNode:
         self.info_file = self.dir / "node.json"
         self.log_file = self.dir / "anvil.log"
         self.port_file = self.dir / "port"
+        #: held (flock) by the start that launches the node, then by the node (module docstring)
+        self.lock_file = self.dir / "node.lock"
 
     def info(self) -> NodeInfo | None:
         """The running node, or ``None`` (a stale ``node.json`` is removed)."""
@@ -154,27 +166,86 @@ class LocalNode:
         if running is not None:
             return running
         self.dir.mkdir(parents=True, exist_ok=True)
+        lock = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return self._wait_for_other_start(timeout)
+            running = self.info()  # started by whoever held the lock a moment ago
+            if running is not None:
+                return running
+            return self._start_locked(lock, port, block_time, timeout, extra_args)
+        finally:
+            os.close(lock)  # the node keeps its inherited copy (and with it the lock)
+
+    def _wait_for_other_start(self, timeout: float) -> NodeInfo:
+        """Another process holds the node lock: its node, once it answers."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            running = self.info()
+            if running is not None and rpc_ready(running.url, timeout=0.5):
+                return running
+            time.sleep(0.1)
+        raise NodeError(
+            f"another process holds {self.lock_file} (a `mulu node start` in progress, or a node "
+            f"of this home that is not answering) and no node answered within {timeout:.0f} s; "
+            "not starting a second node on the same state file"
+        )
+
+    def _start_locked(
+        self,
+        lock: int,
+        port: int | None,
+        block_time: float | None,
+        timeout: float,
+        extra_args: list[str] | None,
+    ) -> NodeInfo:
         port = port or self._last_port() or free_port()
         restored = None
+        if not self.state_file.exists() and self.good_state_file.exists():
+            # the state file is gone (lost, or a crash of an older restore between its steps):
+            # an empty chain now would be taken for the real one
+            self._install_good_copy()
+            restored = (
+                f"{self.state_file.name} was missing; started from the last good copy, "
+                f"{self.good_state_file.name}"
+            )
+            self._log(restored)
         while True:
             try:
-                info = self._launch(port, block_time, timeout, extra_args, restored)
+                info = self._launch(port, block_time, timeout, extra_args, restored, lock)
             except NodeError as exc:
                 if restored is not None or not self._state_refused(str(exc)):
                     raise
                 if not self.good_state_file.exists():
                     raise NodeError(f"{exc} (and no earlier good state to restore)") from exc
                 torn = self.dir / f"state.unreadable-{time.strftime('%Y%m%dT%H%M%S')}.json"
-                os.replace(self.state_file, torn)
-                shutil.copyfile(self.good_state_file, self.state_file)
+                shutil.copyfile(self.state_file, torn)  # a copy: state.json is never missing
+                self._install_good_copy()
                 restored = (
                     f"{self.state_file.name} was unreadable (kept as {torn.name}); started from "
                     f"the last good copy, {self.good_state_file.name}"
                 )
-                with open(self.log_file, "a", encoding="utf-8") as log:
-                    log.write(f"mulu: {restored}\n")
+                self._log(restored)
                 continue
             return info
+
+    def _install_good_copy(self) -> None:
+        """``state.good.json`` over ``state.json`` in one rename (a temporary copy beside it)."""
+        tmp = self.dir / f"{self.state_file.name}.{os.getpid()}.restore.tmp"
+        try:
+            shutil.copyfile(self.good_state_file, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.state_file)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    def _log(self, message: str) -> None:
+        with open(self.log_file, "a", encoding="utf-8") as log:
+            log.write(f"mulu: {message}\n")
 
     @staticmethod
     def _state_refused(message: str) -> bool:
@@ -189,6 +260,7 @@ class LocalNode:
         timeout: float,
         extra_args: list[str] | None,
         restored: str | None,
+        lock: int,
     ) -> NodeInfo:
         binary = find_anvil()
         args = [
@@ -214,6 +286,7 @@ class LocalNode:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                pass_fds=(lock,),  # the node lock lives as long as the node
             )
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
@@ -243,8 +316,8 @@ class LocalNode:
                 info = NodeInfo(
                     proc.pid, port, url, block_time, str(self.state_file), restored, keeper.pid
                 )
-                self.info_file.write_text(json.dumps(info.to_json()), encoding="utf-8")
-                self.port_file.write_text(str(port), encoding="ascii")
+                _write_atomically(self.info_file, json.dumps(info.to_json()).encode())
+                _write_atomically(self.port_file, str(port).encode())
                 return info
             time.sleep(0.05)
         proc.kill()
@@ -332,3 +405,11 @@ class LocalNode:
             os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
             pass
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """``data`` as ``path``: a temporary file beside it, then one rename (a reader sees the old
+    file or the new one, never a part)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
