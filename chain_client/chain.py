@@ -28,7 +28,7 @@ from mulu.errors import ChainUnavailable, MuluError
 from .compile import load_artifact
 from .errors import UnknownRevert, decode_revert, revert_data_from_exception
 
-__all__ = ["Chain", "TransactionFailedError"]
+__all__ = ["Chain", "FeeTooLow", "TransactionFailedError", "is_fee_refusal"]
 
 T = TypeVar("T")
 
@@ -39,6 +39,37 @@ GAS_MARGIN_NUM, GAS_MARGIN_DEN, GAS_MARGIN_ADD = 6, 5, 20_000
 
 class TransactionFailedError(MuluError):
     """A transaction was mined but failed, and the revert could not be reproduced."""
+
+
+class FeeTooLow(MuluError):
+    """The node refused a transaction for its fee (below the block's base fee, or below the
+    node's minimum): not an outage. Price again from the latest block and send again."""
+
+
+#: how nodes word a refusal for the fee (anvil, geth, Besu, GoQuorum, Nethermind)
+_FEE_REFUSALS = (
+    "less than block base fee",
+    "fee cap less than",
+    "feecap",
+    "underpriced",
+    "gas price too low",
+    "gas price below",
+    "below minimum",
+    "max fee per gas less than",
+    "gasprice is less than",
+)
+
+
+def is_fee_refusal(message: str) -> bool:
+    """Whether a node's refusal of a transaction is about its fee (re-price and resend)."""
+    text = message.lower()
+    return any(pattern in text for pattern in _FEE_REFUSALS)
+
+
+#: the fee cap above the latest base fee: 2× covers six full blocks of EIP-1559's 12.5% rise
+BASE_FEE_HEADROOM = 2
+#: sends of one transaction re-priced after a fee refusal before :class:`FeeTooLow` is raised
+FEE_ATTEMPTS = 4
 
 
 class _Nonces:
@@ -70,7 +101,6 @@ class Chain:
         self.url = url
         self._nonces = _Nonces()
         self._chain_id: int | None = None
-        self._gas_price: int | None = None
 
     # -- construction -------------------------------------------------------------------------
 
@@ -142,10 +172,34 @@ class Chain:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def fees(self) -> TxParams:
+        """Fee fields for a transaction sent now, read from the node every time (a price read
+        once goes stale: under load the EIP-1559 base fee rises up to 12.5% per block).
+
+        A chain with a base fee (EIP-1559, anvil, Besu/GoQuorum with London): a type-2
+        transaction, ``maxFeePerGas`` = 2 × the latest base fee + the node's suggested tip, so
+        it stays valid while the base fee rises for a few blocks (only base fee + tip is paid).
+        A chain without one (a base fee of 0 or none: free-gas Besu/GoQuorum networks, pre-London
+        nodes): a legacy ``gasPrice`` of ``eth_gasPrice`` (0 on free-gas networks)."""
+        block = self.rpc(lambda: self.w3.eth.get_block("latest"))
+        base = int(block.get("baseFeePerGas") or 0)
+        if base <= 0:
+            return {"gasPrice": Wei(self.rpc(lambda: int(self.w3.eth.gas_price)))}
+        try:
+            tip = self.rpc(lambda: int(self.w3.eth.max_priority_fee))
+        except ChainUnavailable:
+            raise
+        except Exception:  # noqa: BLE001 (a node without eth_maxPriorityFeePerGas: no tip)
+            tip = 0
+        return {
+            "maxFeePerGas": Wei(BASE_FEE_HEADROOM * base + tip),
+            "maxPriorityFeePerGas": Wei(tip),
+        }
+
     def gas_price(self) -> int:
-        if self._gas_price is None:
-            self._gas_price = self.rpc(lambda: int(self.w3.eth.gas_price))
-        return self._gas_price
+        """The fee cap per gas a transaction sent now offers (:meth:`fees`)."""
+        fees = self.fees()
+        return int(fees.get("maxFeePerGas", fees.get("gasPrice", 0)))
 
     def sign(
         self,
@@ -164,8 +218,8 @@ class Chain:
             "from": address,
             "nonce": Nonce(nonce),
             "gas": gas,
-            "gasPrice": Wei(self.gas_price()),
             "chainId": self.chain_id,
+            **self.fees(),
         }
         tx = fn.build_transaction(params)
         # web3 builds a TxParams TypedDict; eth-account types the same dict as dict[str, ...]
@@ -177,10 +231,13 @@ class Chain:
         self._nonces.forget(address)
 
     def send_raw(self, signer: LocalAccount, raw: bytes) -> str:
+        """Send a signed transaction; a refusal for its fee raises :class:`FeeTooLow`."""
         try:
             return self.rpc(lambda: "0x" + bytes(self.w3.eth.send_raw_transaction(raw)).hex())
-        except Exception:
+        except Exception as exc:
             self._nonces.forget(signer.address)
+            if not isinstance(exc, MuluError) and is_fee_refusal(str(exc)):
+                raise FeeTooLow(f"the node refused the transaction's fee: {exc}") from exc
             raise
 
     def wait(self, tx_hash: str, *, timeout: float = 120.0) -> TxReceipt:
@@ -201,9 +258,17 @@ class Chain:
         *,
         gas: int | None = None,
     ) -> TxReceipt:
-        """Send ``fn`` from ``signer`` and wait; a revert raises its typed error, nothing changes."""
-        raw, _ = self.sign(signer, fn, gas=gas)
-        tx_hash = self.send_raw(signer, raw)
+        """Send ``fn`` from ``signer`` and wait; a revert raises its typed error, nothing changes.
+        A refusal for the fee is priced again from the latest block and sent again
+        (:data:`FEE_ATTEMPTS` sends in all)."""
+        for attempt in range(1, FEE_ATTEMPTS + 1):
+            raw, _ = self.sign(signer, fn, gas=gas)
+            try:
+                tx_hash = self.send_raw(signer, raw)
+                break
+            except FeeTooLow:
+                if attempt == FEE_ATTEMPTS:
+                    raise
         try:
             receipt = self.wait(tx_hash)
         except Exception:

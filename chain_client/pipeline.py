@@ -40,6 +40,20 @@ finds such anchors and restates them (``restateAnchors``: the contract checks th
 commitment and emits ``CatalogAnchorRestated``), and verifies again, until every catalog of the
 run is in storage and has exactly its record in the history.
 
+Fees: each wave is priced from the latest block (:meth:`Chain.fees`: EIP-1559 ``maxFeePerGas`` =
+2 × base fee + tip, or a legacy ``eth_gasPrice``, 0 on free-gas networks). A node that refuses
+transactions for their fee (the base fee rose past the wave's cap under load) raises
+:class:`chain_client.chain.FeeTooLow` from the flight, after the accepted transactions' receipts:
+not an outage (no back-off, no retry counted); the next round reconciles and prices the rest from
+the latest block (``PipelineReport.repriced``; :data:`MAX_REPRICE` refusals in a row with nothing
+confirmed give up with FeeTooLow). Limit: a transaction the node already pooled is not replaced
+at its nonce with a higher fee; on a node with ``--block-time`` one that the base fee outprices
+after it was pooled waits there, and reconcile waits for it (``receipt_timeout``, then retried as
+ChainUnavailable) until the base fee falls back under its cap.
+
+One run per journal: a run holds the journal's lock (:meth:`Journal.exclusive`) throughout, and a
+second one fails at once with :class:`chain_client.journal.JournalBusy`.
+
 Errors: a catalog that does not load is refused with its :class:`catalog.CatalogError`; one the
 contract refuses, with the typed contract error (``chain_client.errors.ProjectNotUnit`` ...).
 """
@@ -54,7 +68,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 
@@ -64,6 +78,7 @@ from catalog._merkle import SM3_HASHER
 from mulu.errors import ChainUnavailable, InvalidInput, MuluError
 
 from .anchors import ANCHOR_EVENTS, AnchorHistory, anchor_key, classify
+from .chain import FeeTooLow, is_fee_refusal
 from .errors import ContractError
 from .journal import (
     BatchSignature,
@@ -100,6 +115,8 @@ DEFAULT_BATCH = 100
 GAS_BOUND_BASE, GAS_BOUND_PER_CATALOG = 60_000, 45_000
 #: full passes (send everything, verify everything) before giving up on a node that keeps losing state
 MAX_ROUNDS = 5
+#: fee refusals in a row (nothing confirmed in between) before the run gives up with FeeTooLow
+MAX_REPRICE = 20
 #: projects per eth_getLogs filter (an OR list of code topics) when the re-verify reads the history
 LOG_CODES = 100
 
@@ -247,6 +264,8 @@ class PipelineReport:
     transactions: int = 0
     gas_used: int = 0
     retries: int = 0
+    #: times the node refused transactions for their fee and the rest was priced again
+    repriced: int = 0
     seconds: float = 0.0
     #: wall seconds of this process per stage (``waiting_for_preparation``, ``journal``,
     #: ``reconcile``, ``dry_run``, ``sign``, ``send_and_receipts``, ``verify``)
@@ -270,6 +289,7 @@ class PipelineReport:
             "gas_used": self.gas_used,
             "gas_per_catalog": self.gas_used / len(self.anchored) if self.anchored else None,
             "retries": self.retries,
+            "repriced": self.repriced,
             "seconds": round(self.seconds, 3),
         }
 
@@ -446,6 +466,8 @@ class AnchorPipeline:
         #: catalogs whose transaction failed: their batches get a dry run from now on
         self._suspect: set[bytes] = set()
         self._attempt = 0
+        #: fee refusals since a transaction was last confirmed
+        self._repriced = 0
 
     # -- entry points ------------------------------------------------------------------------
 
@@ -560,6 +582,19 @@ class AnchorPipeline:
                         )
                     with report.stage("verify"):
                         todo, settled = self._verify(report)
+            except FeeTooLow as exc:
+                # not an outage: the base fee rose past the wave's price. The next round
+                # reconciles (the refused transactions never entered the pool) and signs what is
+                # left with fees read from the latest block
+                report.repriced += 1
+                self._repriced += 1
+                if self._repriced > MAX_REPRICE:
+                    raise FeeTooLow(
+                        f"{exc}, {MAX_REPRICE} times in a row, priced from the latest block each "
+                        f"time; the journal ({self.journal.path}) records what was sent: run "
+                        "the same command again to resume"
+                    ) from exc
+                self.log(f"{exc}: pricing again from the latest block")
             except ChainUnavailable as exc:
                 self._attempt += 1
                 report.retries += 1
@@ -872,7 +907,8 @@ class AnchorPipeline:
             nonce = self.chain.rpc(
                 lambda: int(self.chain.w3.eth.get_transaction_count(address, "pending"))
             )
-            gas_price = self.chain.gas_price()
+            # per wave, from the latest block (a price read once goes stale under load)
+            fees = cast(dict[str, int], self.chain.fees())
             txs: list[tuple[str, bytes, list[AnchorItem], int]] = []
             records = []
             for k, (batch, gas) in enumerate(admitted):
@@ -883,8 +919,8 @@ class AnchorPipeline:
                         "value": 0,
                         "nonce": nonce + k,
                         "gas": gas,
-                        "gasPrice": gas_price,
                         "chainId": self.chain.chain_id,
+                        **fees,
                     }
                 )
                 tx_hash = "0x" + bytes(signed.hash).hex()
@@ -902,7 +938,9 @@ class AnchorPipeline:
         self.chain.forget_nonce(address)
         retry: list[AnchorItem] = []
         # flights that fit in one block: an automining node (anvil) mines what arrives, and
-        # transactions left over from a full block would wait for a next transaction forever
+        # transactions left over from a full block would wait for a next transaction forever.
+        # A fee refusal (FeeTooLow) ends the wave: the later flights' nonces follow the refused
+        # ones, and _drive prices the rest again
         flight: list[tuple[str, bytes, list[AnchorItem], int]] = []
         flight_gas = 0
         for tx in txs:
@@ -925,10 +963,17 @@ class AnchorPipeline:
             refused_send = [
                 r for r in results if isinstance(r, RpcError) and "already known" not in r.message
             ]
-            if refused_send:
+            fee_refused = [r for r in refused_send if is_fee_refusal(r.message)]
+            if len(fee_refused) < len(refused_send):
                 raise ChainUnavailable(
                     f"node refused {len(refused_send)} transaction(s): {refused_send[0].message}"
                 )
+            if fee_refused:  # the ones the node took are followed up, the rest priced again
+                flight = [
+                    tx
+                    for tx, r in zip(flight, results, strict=True)
+                    if not isinstance(r, RpcError) or "already known" in r.message
+                ]
             receipts = self._receipts([h for h, _, _, _ in flight])
         retry: list[AnchorItem] = []
         confirmed: list[tuple[list[bytes], int, str]] = []
@@ -947,6 +992,13 @@ class AnchorPipeline:
             self.journal.confirm_many(confirmed)
         for digests, _, _ in confirmed:
             self.progress("anchored", len(digests))
+        if confirmed:
+            self._repriced = 0
+        if fee_refused:
+            raise FeeTooLow(
+                f"the node refused {len(fee_refused)} transaction(s) for their fee "
+                f"({fee_refused[0].message})"
+            )
         return retry
 
     def _sign_batch(
