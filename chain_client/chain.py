@@ -23,7 +23,7 @@ from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import TimeExhausted
 from web3.types import Nonce, RPCEndpoint, TxParams, TxReceipt, Wei
 
-from mulu.errors import ChainUnavailable, MuluError
+from mulu.errors import ChainUnavailable, InvalidInput, MuluError
 
 from .compile import load_artifact
 from .errors import UnknownRevert, decode_revert, revert_data_from_exception
@@ -142,6 +142,14 @@ class Chain:
             raise
         except (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError) as exc:
             raise ChainUnavailable(f"chain unreachable at {self.url}: {exc}") from exc
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.MissingSchema,
+        ) as exc:
+            raise InvalidInput(f"not a usable JSON-RPC URL {self.url!r}: {exc}") from exc
+        except requests.RequestException as exc:  # an HTTP error status: a proxy, a node restarting
+            raise ChainUnavailable(f"chain at {self.url} answered with an error: {exc}") from exc
         except Exception as exc:
             data = revert_data_from_exception(exc)
             if data is not None:
@@ -323,6 +331,17 @@ class Chain:
 
     # -- local development helpers ------------------------------------------------------------
 
+    def _dev_request(self, method: str, params: list[Any]) -> Any:
+        """A node-specific request (``evm_*``, ``anvil_*``); its ``result``, or
+        :class:`InvalidInput` naming what the node refused (an answer with ``error`` is not a
+        success: anvil answers ``evm_increaseTime`` of 10¹⁵ s that way and moves nothing)."""
+        answer = self.rpc(lambda: self.w3.provider.make_request(RPCEndpoint(method), params))
+        error = answer.get("error") if isinstance(answer, dict) else None
+        if error:
+            message = error.get("message", error) if isinstance(error, dict) else error
+            raise InvalidInput(f"the node refused {method}{params}: {message}")
+        return answer.get("result") if isinstance(answer, dict) else answer
+
     def fund(self, address: str, wei: int) -> None:
         """Give ``address`` a balance (local node or in-process chain only)."""
         if self.is_tester:
@@ -330,11 +349,7 @@ class Chain:
             tx = self.w3.eth.send_transaction({"from": source, "to": address, "value": Wei(wei)})
             self.wait("0x" + bytes(tx).hex())
             return
-        self.rpc(
-            lambda: self.w3.provider.make_request(
-                RPCEndpoint("anvil_setBalance"), [address, hex(wei)]
-            )
-        )
+        self._dev_request("anvil_setBalance", [address, hex(wei)])
 
     def advance_time(self, seconds: int) -> int:
         """Move block time forward by ``seconds`` and mine a block; returns the new timestamp."""
@@ -345,10 +360,8 @@ class Chain:
             tester.time_travel(self.timestamp() + seconds)
             tester.mine_blocks(1)
         else:
-            self.rpc(
-                lambda: self.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
-            )
-            self.rpc(lambda: self.w3.provider.make_request(RPCEndpoint("evm_mine"), []))
+            self._dev_request("evm_increaseTime", [seconds])
+            self._dev_request("evm_mine", [])
         return self.timestamp()
 
     def set_next_timestamp(self, timestamp: int) -> None:
@@ -359,26 +372,20 @@ class Chain:
         if self.is_tester:
             self.w3.provider.ethereum_tester.time_travel(timestamp)  # type: ignore[attr-defined]
         else:
-            self.rpc(
-                lambda: self.w3.provider.make_request(
-                    RPCEndpoint("evm_setNextBlockTimestamp"), [timestamp]
-                )
-            )
+            self._dev_request("evm_setNextBlockTimestamp", [timestamp])
 
     def snapshot(self) -> object:
         """Snapshot the chain state (local node or in-process chain only)."""
         if self.is_tester:
             return self.w3.provider.ethereum_tester.take_snapshot()  # type: ignore[attr-defined]
-        return self.rpc(
-            lambda: self.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
-        )
+        return self._dev_request("evm_snapshot", [])
 
     def revert_to(self, snapshot: object) -> None:
         """Go back to ``snapshot``; nonces are re-read afterwards."""
         if self.is_tester:
             self.w3.provider.ethereum_tester.revert_to_snapshot(snapshot)  # type: ignore[attr-defined]
         else:
-            self.rpc(lambda: self.w3.provider.make_request(RPCEndpoint("evm_revert"), [snapshot]))
+            self._dev_request("evm_revert", [snapshot])
         self._nonces = _Nonces()
 
     @staticmethod
