@@ -25,6 +25,7 @@ that both agree.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -64,6 +65,8 @@ def ownership_message(
     """The exact bytes a unit signs to confirm ownership of ``indices`` (see module docstring)."""
     if len(digest) != 32 or len(merkle_root) != 32:
         raise InvalidInput("digest and merkle root must be 32 bytes each")
+    if not 0 <= chain_id < 2**256:
+        raise InvalidInput("chain id must be a uint256")
     if not 0 < version < 2**32 or not 0 < resource_count < 2**32:
         raise InvalidInput("version and resource count must be positive uint32")
     message = b"".join(
@@ -139,29 +142,52 @@ class OwnershipConfirmation:
 
     @classmethod
     def from_json(cls, data: Any) -> OwnershipConfirmation:
-        try:
-            if data.get("schema") != "mulu.ownership-confirmation/v1":
-                raise InvalidInput("not a mulu ownership confirmation (schema mismatch)")
-            conf = cls(
-                chain_id=int(data["chain_id"]),
-                contract=to_checksum_address(data["contract"]),
-                code=str(data["code"]),
-                version=int(data["version"]),
-                digest=bytes.fromhex(data["digest"]),
-                merkle_root=bytes.fromhex(data["merkle_root"]),
-                resource_count=int(data["resource_count"]),
-                indices=[int(i) for i in data["indices"]],
-                resource_codes=[str(c) for c in data["resource_codes"]],
-                public_key=bytes.fromhex(data["public_key"]),
-                signature=bytes.fromhex(data["signature"]),
+        """Parse a confirmation strictly: every field present, of its JSON type (an integer is
+        not a bool or a float), in its range, hex of its length; ``message`` must match the
+        fields. :class:`InvalidInput` names the field otherwise."""
+        if not isinstance(data, dict):
+            raise InvalidInput(
+                f"malformed ownership confirmation: want an object, got {_kind(data)}"
             )
-        except InvalidInput:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise InvalidInput(f"malformed ownership confirmation: {exc}") from exc
-        if len(conf.signature) != 64 or len(conf.public_key) != 64:
-            raise InvalidInput("signature and public key must be 64 bytes (r‖s, x‖y)")
-        if data.get("message") and bytes.fromhex(data["message"]) != conf.message():
+        if data.get("schema") != "mulu.ownership-confirmation/v1":
+            raise InvalidInput("not a mulu ownership confirmation (schema mismatch)")
+        version = _uint(data, "version", 1, 2**32 - 1)
+        resource_count = _uint(data, "resource_count", 1, 2**32 - 1)
+        indices = _list(data, "indices")
+        if not indices:
+            raise _bad("indices", "confirm at least one resource")
+        for n, i in enumerate(indices):
+            if type(i) is not int or not 0 <= i < resource_count:
+                raise _bad(
+                    f"indices[{n}]", f"want an integer 0..{resource_count - 1}, got {i!r}"[:200]
+                )
+        codes = _list(data, "resource_codes")
+        if not all(isinstance(c, str) for c in codes):
+            raise _bad("resource_codes", "want a list of strings")
+        if len(codes) != len(indices):
+            raise _bad(
+                "resource_codes", f"{len(codes)} codes for {len(indices)} indices (one per index)"
+            )
+        code = _field(data, "code", str)
+        try:
+            encode_code(code)
+            contract = to_checksum_address(_field(data, "contract", str))
+        except (InvalidInput, ValueError, TypeError) as exc:
+            raise InvalidInput(f"malformed ownership confirmation: {exc}") from None
+        conf = cls(
+            chain_id=_uint(data, "chain_id", 1, 2**256 - 1),
+            contract=contract,
+            code=code,
+            version=version,
+            digest=_hex(data, "digest", 32),
+            merkle_root=_hex(data, "merkle_root", 32),
+            resource_count=resource_count,
+            indices=indices,
+            resource_codes=codes,
+            public_key=_hex(data, "public_key", 64),
+            signature=_hex(data, "signature", 64),
+        )
+        if _hex(data, "message", MESSAGE_SIZE) != conf.message():
             raise InvalidInput("the message field does not match the confirmation's fields")
         return conf
 
@@ -172,6 +198,48 @@ class OwnershipConfirmation:
         except ValueError as exc:
             raise InvalidInput(f"ownership confirmation is not JSON: {exc}") from exc
         return cls.from_json(data)
+
+
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _bad(key: str, why: str) -> InvalidInput:
+    return InvalidInput(f"malformed ownership confirmation: {key}: {why}")
+
+
+def _field(data: dict[str, Any], key: str, want: type) -> Any:
+    if key not in data:
+        raise _bad(key, "missing")
+    value = data[key]
+    if not isinstance(value, want) or (isinstance(value, bool) and want is not bool):
+        raise _bad(key, f"want {want.__name__}, got {_kind(value)}")
+    return value
+
+
+def _uint(data: dict[str, Any], key: str, low: int, high: int) -> int:
+    value = _field(data, key, int)
+    if not low <= value <= high:
+        shown = str(value) if abs(value) < 10**30 else f"a {value.bit_length()}-bit integer"
+        bound = str(high) if high < 10**30 else f"2**{high.bit_length()} - 1"
+        raise _bad(key, f"want {low}..{bound}, got {shown}")
+    return int(value)
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    return list(_field(data, key, list))
+
+
+def _hex(data: dict[str, Any], key: str, size: int) -> bytes:
+    value = _field(data, key, str)
+    if not _HEX.fullmatch(value):
+        raise _bad(key, "not hex digits")
+    if len(value) != 2 * size:
+        raise _bad(key, f"want {size} bytes ({2 * size} hex digits), got {len(value) // 2}")
+    return bytes.fromhex(value)
 
 
 def sign_ownership(
