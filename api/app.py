@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog._model import CatalogModel
 
@@ -16,6 +17,7 @@ from .routers import catalogs, deadlines, health, members, projects, verify
 from .schemas import Problem
 from .service import Service
 from .settings import Settings, get_settings
+from .store import StoredDocumentCorrupt
 
 __all__ = ["create_app"]
 
@@ -32,24 +34,78 @@ the service answers `503` with `Retry-After`.
 
 
 class BodyLimit:
-    """Refuse a request whose ``Content-Length`` exceeds the limit, before the app reads it."""
+    """Refuse a request body over the limit before the app reads it: by its ``Content-Length``,
+    or, for a body without one (``Transfer-Encoding: chunked``), by counting the bytes received;
+    such a body is read here (up to the limit) and handed to the app whole."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
 
+    def _too_large(self, detail: str) -> Response:
+        return problems.problem(
+            413, "body-too-large", "Request body too large", detail, error="BodyTooLarge"
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope.get("headers", []):
-                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                    response = problems.problem(
-                        413,
-                        "body-too-large",
-                        "Request body too large",
-                        f"request body is {int(value)} bytes, over the limit of {self.limit} bytes",
-                    )
-                    await response(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                declared = value
+        if declared is not None:
+            if declared.isdigit() and int(declared) > self.limit:
+                detail = (
+                    f"request body is {int(declared)} bytes, over the limit of {self.limit} bytes"
+                )
+                await self._too_large(detail)(scope, receive, send)
+                return
+            await self.app(scope, receive, send)  # the server delivers no more than declared
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                detail = (
+                    f"request body is over the limit of {self.limit} bytes "
+                    f"({size} bytes received so far)"
+                )
+                await self._too_large(detail)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: Message | None = {
+            "type": "http.request",
+            "body": b"".join(chunks),
+            "more_body": False,
+        }
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is not None:
+                message, body = body, None
+                return message
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _stored_document_corrupt(_request: Request, exc: Exception) -> Response:
+    """A stored file whose bytes do not match its digest: the server's fault (500), named."""
+    return problems.problem(
+        500,
+        "stored-document-corrupt",
+        "Stored document corrupt",
+        str(exc),
+        error=type(exc).__name__,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = service
     problems.install(app)
+    app.add_exception_handler(StoredDocumentCorrupt, _stored_document_corrupt)
     for module in (health, projects, catalogs, verify, members, deadlines):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)

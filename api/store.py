@@ -7,7 +7,9 @@ ledger event. So uploads need no authentication and nothing can be swapped: a na
 
 Files are ``<digest hex><suffix>`` (``.json`` for catalogs, as ``mulu catalog anchor`` writes
 them). Writes are atomic (temporary file, fsync, hard link, which refuses to replace) and a
-stored file is never overwritten.
+stored file is never overwritten, unless it is damaged (its SM3 is not its name): then the
+vouched-for upload replaces it (atomic rename). Reading a damaged file is
+:class:`StoredDocumentCorrupt` (a server-side fault, 500), never taken for the client's error.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from pathlib import Path
 import catalog
 import sm_crypto
 from chain_client.ledger import Ledger
-from mulu.errors import InvalidInput
+from mulu.errors import InvalidInput, MuluError
 
 from .errors import BadParameter, BodyTooLarge, NotAnchored, NotFound
 
-__all__ = ["DocumentStore", "Stored", "parse_digest"]
+__all__ = ["DocumentStore", "Stored", "StoredDocumentCorrupt", "parse_digest"]
 
 _HEX64 = re.compile(r"^(0x)?[0-9a-fA-F]{64}$")
 
@@ -36,6 +38,14 @@ def parse_digest(value: str) -> bytes:
     if not isinstance(value, str) or not _HEX64.match(value):
         raise BadParameter(f"digest {value[:80]!r}: want 64 hex digits")
     return bytes.fromhex(value[-64:])
+
+
+class StoredDocumentCorrupt(MuluError):
+    """A stored file's content does not match its name (SM3 digest): damaged on disk."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        self.path = path
+        super().__init__(f"stored document {path.name} is corrupt: {why}")
 
 
 @dataclass(frozen=True)
@@ -79,17 +89,36 @@ class DocumentStore:
         return None
 
     def get(self, digest: bytes) -> bytes:
+        """The stored bytes of ``digest``, checked against it (:class:`StoredDocumentCorrupt`)."""
         path = self.find(digest)
         if path is None:
             raise NotFound(f"no stored document with digest {digest.hex()}")
-        return path.read_bytes()
+        data = path.read_bytes()
+        got = sm_crypto.sm3(data)
+        if got != digest:
+            raise StoredDocumentCorrupt(path, f"its SM3 is {got.hex()}")
+        return data
 
     def get_catalog(self, digest: bytes) -> catalog.Catalog:
         """The stored catalog of ``digest``, re-parsed and checked against its name."""
-        cat = catalog.load_catalog(self.get(digest), max_bytes=max(self.max_bytes, 1 << 26))
-        if cat.digest != digest:
-            raise catalog.RootMismatch(digest, cat.digest, what="stored catalog digest")
+        data = self.get(digest)
+        try:
+            cat = catalog.load_catalog(data, max_bytes=max(self.max_bytes, 1 << 26))
+        except catalog.CatalogError as exc:  # stored, so once valid: the file is at fault
+            path = self.find(digest) or self.directory / digest.hex()
+            raise StoredDocumentCorrupt(path, f"not a valid catalog: {exc}") from None
+        if cat.digest != digest:  # the bytes match, but are not the canonical form
+            path = self.find(digest) or self.directory / digest.hex()
+            raise StoredDocumentCorrupt(
+                path, f"not canonical (its canonical SM3 is {cat.digest.hex()})"
+            )
         return cat
+
+    def _intact(self, path: Path, digest: bytes) -> bool:
+        try:
+            return sm_crypto.sm3(path.read_bytes()) == digest
+        except FileNotFoundError:
+            return False
 
     def put(
         self,
@@ -137,26 +166,43 @@ class DocumentStore:
 
     def _write(self, digest: bytes, data: bytes, suffix: str) -> Stored:
         existing = self.find(digest)
-        if existing is not None:
+        # a stored file is kept, unless it is damaged and ``data`` is what its name says
+        if existing is not None and (
+            self._intact(existing, digest) or sm_crypto.sm3(data) != digest
+        ):
             return Stored(digest, existing, False)
         if not re.fullmatch(r"(\.[A-Za-z0-9]{1,8})?", suffix):
             raise InvalidInput(f"document suffix {suffix!r}: want '.' and 1-8 letters or digits")
         self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / (digest.hex() + suffix)
+        path = existing or self.directory / (digest.hex() + suffix)
         tmp = self.directory / f".{digest.hex()}.{secrets.token_hex(8)}.tmp"
         with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         try:
-            os.link(tmp, path)  # atomic, and refuses to replace an existing file
-            created = True
-            self._writes += 1
+            if existing is not None:
+                os.replace(tmp, path)  # atomic: a damaged copy is repaired, never half-written
+                created = True
+            else:
+                os.link(tmp, path)  # atomic, and refuses to replace an existing file
+                created = True
         except FileExistsError:
             created = False  # someone stored it meanwhile; same digest, same bytes
         finally:
             tmp.unlink(missing_ok=True)
+        if created:
+            self._writes += 1
+            _fsync_directory(self.directory)
         return Stored(digest, path, created)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _looks_like_catalog(data: bytes) -> bool:
