@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from chain_client.identity import IdentityError, IdentityStore, UnlockedIdentity
 from chain_client.ledger import Ledger
 from chain_client.node import LocalNode
 from chain_client.types import Role
-from mulu.errors import InvalidInput
+from mulu.errors import InvalidInput, MuluError
 
 from ._context import Options, options
 
@@ -29,7 +30,7 @@ def read_password(*, env: str | None = None, confirm: bool = False, dev: bool = 
     """A password from ``$env``, ``$MULU_PASSWORD`` (``$MULU_DEV_PASSWORD`` for dev), or a prompt."""
     for name in (env, "MULU_DEV_PASSWORD" if dev else None, "MULU_PASSWORD"):
         if name and os.environ.get(name):
-            return os.environ[name].encode()
+            return _password_bytes(os.environ[name], f"${name}")
     if env:
         raise InvalidInput(f"environment variable {env} is not set")
     if not sys.stdin.isatty():
@@ -41,20 +42,67 @@ def read_password(*, env: str | None = None, confirm: bool = False, dev: bool = 
     first = getpass.getpass("password: ")
     if confirm and getpass.getpass("password (again): ") != first:
         raise InvalidInput("the passwords differ")
-    return first.encode()
+    return _password_bytes(first, "the password typed")
+
+
+def _password_bytes(password: str, where: str) -> bytes:
+    """``password`` as UTF-8; :class:`InvalidInput` naming only ``where`` when it is not text
+    (bytes that are not UTF-8 arrive as lone surrogates). The message holds no part of it."""
+    try:
+        return password.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{where} is not valid UTF-8 text") from None
 
 
 def store_document(home: Path, data: bytes, suffix: str = "") -> tuple[bytes, Path]:
-    """Keep ``data`` under ``$MULU_HOME/documents/`` named by its SM3 digest; never overwrite."""
+    """Keep ``data`` under ``$MULU_HOME/documents/`` named by its SM3 digest.
+
+    Crash-safe: written to a temporary file of its own (random name), fsynced, then renamed over
+    the name atomically, and the directory fsynced. A file already there is left alone when it
+    holds exactly these bytes, and replaced when it does not (a torn or damaged copy: its SM3
+    is not its name).
+    """
     digest = sm_crypto.sm3(data)
     directory = home / "documents"
-    directory.mkdir(parents=True, exist_ok=True)
     path = directory / (digest.hex() + suffix)
-    if not path.exists():
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if _holds(path, digest):
+            return digest, path
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{digest.hex()}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_directory(directory)
+    except OSError as exc:  # not bad input (it may follow a transaction that went through)
+        raise MuluError(f"cannot store {path}: {exc.strerror or exc}") from None
     return digest, path
+
+
+def _holds(path: Path, digest: bytes) -> bool:
+    """Does ``path`` exist and hold bytes whose SM3 is ``digest``?"""
+    try:
+        with path.open("rb") as fh:
+            h = sm_crypto.new()
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    except FileNotFoundError:
+        return False
+    return h.digest() == digest
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def read_file(path: Path) -> bytes:
@@ -136,6 +184,8 @@ class Session:
         if who.startswith("0x") and len(who) == 42:
             from web3 import Web3
 
+            if not all(c in "0123456789abcdefABCDEF" for c in who[2:]):
+                raise InvalidInput(f"account {who!r}: want 0x and 40 hex digits, or an identity")
             return str(Web3.to_checksum_address(who))
         return self.identities.get(who).address
 

@@ -8,6 +8,8 @@ library and prints. Errors are the library's (``CatalogInvalid`` exit 2, ``Proof
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,8 +32,36 @@ from catalog import (
     verify_inclusion,
     xlsx_template,
 )
+from mulu.errors import InvalidInput
 
 from ._context import console, emit
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (temporary file in the same directory,
+    fsync, atomic rename); :class:`InvalidInput` naming the path and why when it cannot be."""
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())  # as open() would create it
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
 
 __all__ = ["catalog_app", "register"]
 
@@ -49,16 +79,6 @@ MaxBytes = Annotated[
 def register(app: typer.Typer) -> None:
     """Attach the ``catalog`` group to the root app."""
     app.add_typer(catalog_app, name="catalog")
-
-
-def _hex(value: str, what: str) -> bytes:
-    try:
-        raw = bytes.fromhex(value.removeprefix("0x"))
-    except ValueError:
-        raise CatalogInvalid.at(what, f"not hex: {value!r}") from None
-    if len(raw) != 32:
-        raise CatalogInvalid.at(what, f"{len(raw)} bytes, want 32")
-    return raw
 
 
 @catalog_app.command("validate")
@@ -121,16 +141,21 @@ def verify_proof(
         typer.Option("--size", help="Trusted tree size (anchored resource count), if known."),
     ] = None,
 ) -> None:
-    """Verify an inclusion proof against a trusted root: exit 0 valid, 1 invalid."""
+    """Verify an inclusion proof against a trusted root: exit 0 valid, 1 invalid, 2 a malformed
+    --root."""
+    try:  # the trusted root is the caller's input, not part of the proof: bad input, exit 2
+        trusted = bytes.fromhex(root.removeprefix("0x"))
+    except ValueError:
+        raise InvalidInput(
+            f"--root {root[:140]!r}: not hex (want 32 bytes, 64 hex digits)"
+        ) from None
+    if len(trusted) != 32:
+        raise InvalidInput(f"--root: {len(trusted)} bytes, want 32 (64 hex digits)")
     try:
         data = parse_json(read_limited(proof_file))
     except CatalogInvalid as exc:
         raise ProofInvalid(f"{proof_file}: {exc}") from None
     proof = InclusionProof.from_json(data)
-    try:
-        trusted = _hex(root, "--root")
-    except CatalogInvalid as exc:
-        raise ProofInvalid(str(exc)) from None
     verify_inclusion(proof, trusted, tree_size=size)
     out = {
         "valid": True,
@@ -217,13 +242,13 @@ def template(
 ) -> None:
     """Write the fill-in templates (Chinese headers) agencies use."""
     if xlsx is None and csv_path is None:
-        raise CatalogInvalid.at("options", "give --xlsx OUT and/or --csv OUT")
+        raise InvalidInput("an output option is required: give --xlsx OUT and/or --csv OUT")
     written = []
     if xlsx is not None:
-        xlsx.write_bytes(xlsx_template())
+        write_output(xlsx, xlsx_template())
         written.append(str(xlsx))
     if csv_path is not None:
-        csv_path.write_bytes(csv_template())
+        write_output(csv_path, csv_template())
         written.append(str(csv_path))
     emit(ctx, {"written": written}, lambda: console.print("wrote " + ", ".join(written)))
 
@@ -250,7 +275,7 @@ def import_(
     else:
         document = import_csv(data, sheet=file.name, **overrides)
     cat = catalog_from_document(document)
-    output.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_output(output, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode())
     emit(
         ctx,
         {"output": str(output), **cat.summary()},

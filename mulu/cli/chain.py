@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -56,6 +57,7 @@ project_app = typer.Typer(
 )
 
 DAY = 86_400
+_LAST_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last a date can show
 
 
 def register(app: typer.Typer) -> None:
@@ -97,7 +99,8 @@ def _tx_out(
 def node_start(
     ctx: typer.Context,
     port: Annotated[
-        int | None, typer.Option(help="TCP port (default: the last one, else a free one).")
+        int | None,
+        typer.Option(help="TCP port (default: the last one, else a free one).", min=1, max=65535),
     ] = None,
     block_time: Annotated[
         float | None, typer.Option(help="Seconds per block (default: one block per transaction).")
@@ -211,12 +214,28 @@ def dev_advance_time(
     days: Annotated[float, typer.Argument(help="Days to move block time forward.")],
 ) -> None:
     """Move the local chain's block time forward (local node only)."""
+    import math
+
+    from mulu.errors import MuluError
+
+    if not math.isfinite(days) or days < 0:
+        raise InvalidInput(f"days {days}: want a finite number >= 0")
     session = _session(ctx)
     if not session.is_local:
         raise InvalidInput("advance-time works on the local node only")
-    if days < 0:
-        raise InvalidInput("days must be >= 0")
-    now = session.chain.advance_time(int(days * DAY))
+    seconds = int(days * DAY)
+    before = session.chain.timestamp()
+    if before + seconds > _LAST_TIMESTAMP:
+        raise InvalidInput(
+            f"days {days:g}: would move block time past 9999-12-31 "
+            f"(at most {(_LAST_TIMESTAMP - before) // DAY} days from {_ts(before)})"
+        )
+    now = session.chain.advance_time(seconds)
+    if now < before + seconds:  # the node refused (its JSON-RPC error is not raised yet)
+        raise MuluError(
+            f"the node did not move block time by {seconds} s: it is {_ts(now)} "
+            f"({now - before} s later)"
+        )
     emit(
         ctx,
         {"timestamp": now, "time": _ts(now)},
@@ -306,7 +325,13 @@ def member_propose(
         if key:
             import sm_crypto
 
-            sm2_key = sm_crypto.PublicKey.from_bytes(bytes.fromhex(key.removeprefix("0x"))).xy
+            try:
+                raw_key = bytes.fromhex(key.removeprefix("0x"))
+            except ValueError:
+                raise InvalidInput(
+                    f"--key {key[:140]!r}: want hex digits (04‖x‖y or x‖y)"
+                ) from None
+            sm2_key = sm_crypto.PublicKey.from_bytes(raw_key).xy
         else:
             ident = session.identities.by_address(account)
             if ident is None:
@@ -442,20 +467,46 @@ CodeArg = Annotated[str, typer.Argument(help="Project code.")]
 
 
 def _step(
-    ctx: typer.Context, code: str, what: str, method: str, role: Role | None, *args: Any
+    ctx: typer.Context,
+    code: str,
+    what: str,
+    method: str,
+    role: Role | None,
+    *args: Any,
+    document: _Document | None = None,
 ) -> None:
+    """One transition; ``document`` (its digest the last argument) is kept once it is on chain."""
     encode_code(code)  # bad input is refused before anything else happens
     session = _session(ctx)
     signer = session.signer(role, unit_of=None if role else code)
+    if document is not None:
+        args = (*args, document.digest)
     result: TxResult = getattr(session.ledger, method)(signer, code, *args)
+    if document is not None:
+        document.keep(ctx)
     _tx_out(
         ctx, f"{code}: {what}", result, {"code": code, "state": session.ledger.state(code).name}
     )
 
 
-def _document(ctx: typer.Context, path: Path) -> bytes:
-    digest, _ = store_document(options(ctx).home, read_file(path), path.suffix)
-    return digest
+@dataclass(frozen=True)
+class _Document:
+    """A document read and hashed (SM3) for a transaction, kept under $MULU_HOME/documents only
+    once the transaction went through: refused or malformed input stores nothing."""
+
+    data: bytes
+    suffix: str
+    digest: bytes
+
+    def keep(self, ctx: typer.Context) -> None:
+        store_document(options(ctx).home, self.data, self.suffix)
+
+
+def _document(path: Path) -> _Document:
+    import sm_crypto
+
+    data = read_file(path)
+    return _Document(data, path.suffix, sm_crypto.sm3(data))
 
 
 @project_app.command("review-start")
@@ -477,7 +528,7 @@ def project_review_pass(
     opinion: Annotated[Path, typer.Option(help="The review opinion document.")],
 ) -> None:
     """Pass the technical review with its opinion (REVIEWER; needs the CRYPTO sign-off). Valid 365 days."""
-    _step(ctx, code, "review passed", "pass_review", Role.REVIEWER, _document(ctx, opinion))
+    _step(ctx, code, "review passed", "pass_review", Role.REVIEWER, document=_document(opinion))
 
 
 @project_app.command("review-extend")
@@ -517,7 +568,7 @@ def project_progress(
     report: Annotated[Path, typer.Option(help="The progress report.")],
 ) -> None:
     """Quarterly progress report while 在建 (the project's UNIT)."""
-    _step(ctx, code, "progress reported", "report_progress", None, _document(ctx, report))
+    _step(ctx, code, "progress reported", "report_progress", None, document=_document(report))
 
 
 @project_app.command("accept")
@@ -534,11 +585,11 @@ def project_accept(ctx: typer.Context, code: CodeArg) -> None:
     encode_code(code)
     session = _session(ctx)
     diff = acceptance_diff(session.ledger, session.home / "documents", code)
-    store_document(session.home, diff.canonical, ".diff.json")
     # the ratio is recorded in basis points, capped at 100% (the contract's range)
     ratio = min(diff.ratio_bp, 10_000)
     signer = session.signer(unit_of=code)
     result = session.ledger.accept(signer, code, ratio_bp=ratio, diff_digest=diff.digest)
+    store_document(session.home, diff.canonical, ".diff.json")  # kept once on chain
     _tx_out(
         ctx,
         f"{code}: accepted (验收), change ratio {ratio / 100:.2f}%",
@@ -577,7 +628,7 @@ def project_self_evaluate(
         "self-evaluation submitted",
         "submit_self_evaluation",
         None,
-        _document(ctx, report),
+        document=_document(report),
     )
 
 
@@ -591,9 +642,11 @@ def project_evaluate(
     contract sets the rectification deadline: 60 working days (art. 31), by the calendar on chain
     (`mulu project calendar`)."""
     encode_code(code)
+    document = _document(report)
     session = _session(ctx)
     signer = session.signer(Role.REVIEWER, unit_of=None)
-    result: TxResult = session.ledger.record_evaluation_report(signer, code, _document(ctx, report))
+    result: TxResult = session.ledger.record_evaluation_report(signer, code, document.digest)
+    document.keep(ctx)
     due = int(session.ledger.evaluation(code)["rectificationDueAt"])
     _tx_out(
         ctx,
@@ -617,7 +670,7 @@ def project_rectify(
         "rectification plan submitted",
         "submit_rectification_plan",
         None,
-        _document(ctx, plan),
+        document=_document(plan),
     )
 
 
@@ -703,15 +756,17 @@ def project_change(
     evidence: Annotated[Path, typer.Option(help="The evidence document (e.g. the catalog diff).")],
 ) -> None:
     """Record a change (art. 16): the UNIT files one of at most 15%; above that the REVIEWER approves."""
+    encode_code(code)
+    document = _document(evidence)
     session = _session(ctx)
-    digest = _document(ctx, evidence)
     if options(ctx).identity:
         signer = session.signer()
     elif ratio_bp > 1500:
         signer = session.signer(Role.REVIEWER)
     else:
         signer = session.signer(unit_of=code)
-    result = session.ledger.change(signer, code, ratio_bp, digest)
+    result = session.ledger.change(signer, code, ratio_bp, document.digest)
+    document.keep(ctx)
     _tx_out(ctx, f"{code}: change of {ratio_bp / 100:.2f}% recorded", result, {"code": code})
 
 
@@ -747,7 +802,6 @@ def catalog_anchor(
     kind = CatalogKind.parse(str(doc.kind.value if hasattr(doc.kind, "value") else doc.kind))
     code = str(doc.project_code)
     version, count = int(doc.version), int(doc.resource_count)
-    _, stored = store_document(options(ctx).home, doc.canonical, ".json")
     if session.ledger.is_anchored(code, kind, version, doc.digest, doc.merkle_root, count):
         result = None  # already on chain: nothing to send (the contract would also do nothing)
         if session.ledger.anchor_record(code, kind, version) is None:
@@ -762,6 +816,9 @@ def catalog_anchor(
         result = session.ledger.anchor(
             signer, code, kind, version, doc.digest, doc.merkle_root, count
         )
+    # kept only once anchored: the store holds no catalog the ledger refused (sign-ownership
+    # signs what it finds there)
+    _, stored = store_document(options(ctx).home, doc.canonical, ".json")
     data = {
         "project_code": code,
         "kind": kind.key,

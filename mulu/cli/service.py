@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ def register(app: typer.Typer) -> None:
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
 ) -> None:
     """Run the index (following the chain into $MULU_HOME/index.db) and the HTTP API."""
     import uvicorn
@@ -33,11 +34,33 @@ def serve(
     # rpc_url only when given: an absent keyword leaves MULU_RPC_URL in charge
     overrides: dict[str, Any] = {"rpc_url": opts.rpc} if opts.rpc else {}
     settings = Settings(home=opts.home, **overrides)
+    sock = _listen(host, port)  # before anything starts: a port in use is a clear error
     app = create_app(settings)
     base = f"http://{host}:{port}"
     err_console.print(f"mulu API on {base}  (docs {base}/docs, health {base}/health)")
     err_console.print(f"index: {settings.db_url}; documents: {settings.documents}")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+    server.run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port`` (as uvicorn binds it); :class:`InvalidInput` when the
+    address cannot be had (in use, not local, permission), naming it and why."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        raise InvalidInput(f"--host {host!r}: cannot resolve it: {exc}") from None
+    family, kind, proto, _name, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise InvalidInput(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _human_report(report: Any) -> None:

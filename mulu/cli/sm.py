@@ -53,9 +53,18 @@ def _password(env: str | None, *, confirm: bool) -> bytes:
         value = os.environ.get(env)
         if not value:
             raise InvalidInput(f"environment variable {env} is unset or empty")
-        return value.encode()
+        return _utf8(value, f"the password in ${env}")
     value = typer.prompt("Key password", hide_input=True, confirmation_prompt=confirm)
-    return str(value).encode()
+    return _utf8(str(value), "the password typed")
+
+
+def _utf8(text: str, what: str) -> bytes:
+    """``text`` as UTF-8, or :class:`InvalidInput` naming ``what`` only: bytes that are not UTF-8
+    (arguments, environment) arrive as lone surrogates, and the message must not echo a secret."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} is not valid UTF-8 text") from None
 
 
 def _load_private(path: Path, env: str | None) -> sm_crypto.PrivateKey:
@@ -118,9 +127,18 @@ def keygen(
     password = _password(password_env, confirm=True)
     key = sm_crypto.PrivateKey.generate()
     pem = key.to_pem(password)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        out.unlink(missing_ok=True)  # no half-written key left behind
+        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
     public = key.public_key.to_bytes().hex()
     emit(ctx, {"key": str(out), "public_key": public}, lambda: typer.echo(public))
 
@@ -148,7 +166,7 @@ def sign(
     """Print the SM2 signature (hex; DER unless --raw) of FILE."""
     private = _load_private(key, password_env)
     message = _read_input(file)
-    signer_id = id.encode()
+    signer_id = _utf8(id, "--id")
     sig = private.sign_raw(message, id=signer_id) if raw else private.sign(message, id=signer_id)
     emit(
         ctx,
@@ -179,14 +197,15 @@ def verify(
     ] = None,
 ) -> None:
     """Verify; exit 0 valid, 1 invalid, 2 malformed input."""
+    signer_id = _utf8(id, "--id")
     key = _load_public(public_key)
     sig = _unhex(signature, "--signature")
     message = _read_input(file)
     if on_chain:
-        _verify_on_chain(ctx, key, sig, message, id.encode(), verifier)
+        _verify_on_chain(ctx, key, sig, message, signer_id, verifier)
         return
     try:
-        key.verify(sig, message, id=id.encode())
+        key.verify(sig, message, id=signer_id)
     except sm_crypto.MalformedSignatureError as exc:
         # Undecodable: exit 2. Re-raise the decoding cause (a MalformedSignature, InvalidInput).
         raise (exc.__cause__ if isinstance(exc.__cause__, InvalidInput) else exc) from None

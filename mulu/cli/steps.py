@@ -70,12 +70,19 @@ def _select(doc: catalog.Catalog, resources: str) -> list[str]:
     return wanted
 
 
+def _version(version: int | None) -> int | None:
+    """``--version``: ``None`` (the latest) or 1 .. 2**32 - 1."""
+    if version is not None and not 0 < version < 2**32:
+        raise InvalidInput(f"--version {version}: versions start at 1 (at most {2**32 - 1})")
+    return version
+
+
 def _anchored_doc(
     session: Session, steps: Steps, code: str, version: int | None
 ) -> catalog.Catalog:
     from chain_client.steps import find_document
 
-    anchor = steps.acceptance_anchor(code, version)
+    anchor = steps.acceptance_anchor(code, _version(version))
     return find_document(_documents(session), bytes(anchor["digest"]), "acceptance catalog")
 
 
@@ -99,6 +106,7 @@ def step_confirm(
     """
     encode_code(code)
     which = Step.parse(step)
+    given_time = _parse_time(refreshed_at) if refreshed_at else None  # bad input first
     session = _session(ctx)
     steps = _steps(session)
     doc = _anchored_doc(session, steps, code, version)
@@ -134,7 +142,7 @@ def step_confirm(
         conf = steps.sign_ownership(key, doc, chosen)
         result = steps.submit_ownership(signer, conf)
     elif which is Step.UPDATE:
-        when = _parse_time(refreshed_at) if refreshed_at else session.chain.timestamp()
+        when = given_time if given_time is not None else session.chain.timestamp()
         result = steps.confirm_updates(
             session.signer(Role.PLATFORM), code, doc.version, indices, [when] * len(indices)
         )
@@ -161,7 +169,10 @@ def _parse_time(text: str) -> int:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))  # Beijing time
-    return int(value.timestamp())
+    stamp = int(value.timestamp())
+    if stamp < 0:  # the chain keeps an unsigned 64-bit Unix time
+        raise InvalidInput(f"--refreshed-at {text!r}: before 1970-01-01T00:00:00Z")
+    return stamp
 
 
 @step_app.command("sign-ownership")
@@ -201,7 +212,9 @@ def step_sign_ownership(
         indices=[doc.index_of(c) for c in chosen],
         resource_codes=chosen,
     )
-    out.write_text(conf.dumps(), encoding="utf-8")
+    from .catalog import write_output
+
+    write_output(out, conf.dumps().encode("utf-8"))
     emit(
         ctx,
         {"written": str(out), **conf.to_json()},
@@ -214,6 +227,8 @@ def step_sign_ownership(
 def _offline_doc(session: Session, code: str, version: int | None) -> catalog.Catalog:
     """The highest (or given) acceptance version of ``code`` among the kept documents."""
     import catalog as catalog_mod
+
+    _version(version)
 
     best = None
     for path in sorted(_documents(session).glob("*.json")):
