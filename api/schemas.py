@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 
@@ -227,14 +227,26 @@ HASH_HEX = r"^[0-9a-fA-F]{64}$"
 PROJECT_CODE = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$"
 
 
+def _json_number(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        raise ValueError(f"an integer is a JSON number, not {type(value).__name__}")
+    return value
+
+
+#: for an integer field: a JSON number (``3``, or ``3.0`` as JSON Schema's ``integer`` allows),
+#: never a string or a boolean, which pydantic's lax mode would turn into one
+_NUMBER = BeforeValidator(_json_number)
+
+
 class ProofJson(BaseModel):
-    """An RFC 9162 inclusion proof, as ``GET .../proof/...`` returns it (its ``proof``)."""
+    """An RFC 9162 inclusion proof, as ``GET .../proof/...`` returns it (its ``proof``).
+    As the CLI's reader: ``"leaf_index": "0"`` or ``true`` is not an index ."""
 
     model_config = ConfigDict(extra="forbid")
 
     algorithm: Literal["sm3", "sha256"] = "sm3"
-    leaf_index: int = Field(ge=0, le=2**32 - 1)
-    tree_size: int = Field(ge=0, le=2**32 - 1)
+    leaf_index: Annotated[int, Field(ge=0, le=2**32 - 1), _NUMBER]
+    tree_size: Annotated[int, Field(ge=0, le=2**32 - 1), _NUMBER]
     leaf_hash: str = Field(pattern=HASH_HEX)
     audit_path: list[Annotated[str, Field(pattern=HASH_HEX)]] = Field(max_length=64)
     root: str = Field(pattern=HASH_HEX, description="The root the prover computed (informative)")
@@ -258,7 +270,7 @@ class ProofVerifyCreate(BaseModel):
     root: Annotated[str, Field(pattern=r"^(0x)?[0-9a-fA-F]{64}$")] | SkipJsonSchema[None] = None
     project_code: Annotated[str, Field(pattern=PROJECT_CODE)] | SkipJsonSchema[None] = None
     kind: Annotated[str, Field(pattern="^(?i:declared|acceptance)$")] | SkipJsonSchema[None] = None
-    version: Annotated[int, Field(ge=1, le=2**32 - 1)] | SkipJsonSchema[None] = None
+    version: Annotated[int, Field(ge=1, le=2**32 - 1), _NUMBER] | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _target(self) -> ProofVerifyCreate:

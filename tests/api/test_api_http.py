@@ -103,6 +103,13 @@ def test_proof_round_trip_and_diff(served: Served) -> None:
             },
         )
         assert ok.json()["valid"] is True
+        # strict, as the CLI's reader: a string or a boolean is not an index
+        for loose in (str(body["proof"]["leaf_index"]), True):
+            refused = c.post(
+                "/v1/verify/proof",
+                json={"proof": dict(body["proof"], leaf_index=loose), "root": "00" * 32},
+            )
+            assert refused.status_code == 422, (loose, refused.text)
         forged = dict(body["proof"], leaf_index=body["proof"]["leaf_index"] + 1)
         bad = c.post(
             "/v1/verify/proof", json={"proof": forged, "root": body["anchor"]["merkle_root"]}
