@@ -17,7 +17,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 import catalog
-from mulu.errors import InvalidInput, MuluError
+from mulu.errors import InvalidInput, MuluError, RuleViolation
 
 from .ledger import Ledger, TxResult
 from .ownership import OwnershipConfirmation, ownership_message, sign_ownership
@@ -32,6 +32,11 @@ FRESHNESS_GRACE = dt.timedelta(hours=12)
 
 class DocumentMissing(MuluError):
     """A document the operation needs is not in the documents directory."""
+
+
+class RefreshStale(RuleViolation):
+    """更新 not done as art. 21 means it: a resource's last confirmed refresh is older than its
+    update cycle allows (the contract keeps the times, the cycles are in the catalog)."""
 
 
 def find_document(documents: Path, digest: bytes, what: str = "document") -> catalog.Catalog:
@@ -416,6 +421,20 @@ class Steps:
         if not int(info.get("opinionPassedAt", 0)):
             report.commission_blockers.append("no technical review passed (art. 24)")
         return report
+
+    def require_fresh(self, code: str, documents: Path, *, now: int | None = None) -> None:
+        """:class:`RefreshStale` unless every resource of the latest acceptance catalog (its
+        document in ``documents``) was refreshed within its update cycle."""
+        anchor = self.acceptance_anchor(code)
+        doc = find_document(documents, bytes(anchor["digest"]), "acceptance catalog")
+        stale = self.stale_updates(code, int(anchor["version"]), doc, now=now)
+        if stale:
+            listed = ", ".join(f"{s['resource_code']} ({s['update_cycle']})" for s in stale[:5])
+            more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+            raise RefreshStale(
+                f"{code}: {len(stale)} resource(s) not refreshed within their update cycle "
+                f"(更新, art. 21): {listed}{more}; confirm their refreshes first"
+            )
 
     def stale_updates(
         self, code: str, version: int, doc: catalog.Catalog, *, now: int | None = None

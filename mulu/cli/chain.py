@@ -576,15 +576,18 @@ def project_accept(ctx: typer.Context, code: CodeArg) -> None:
     """Acceptance (验收) inside 在建 (the project's UNIT).
 
     The chain refuses unless every resource of the latest acceptance catalog has done all five
-    steps. The declared → acceptance change ratio and the diff's digest are computed here from
-    the anchored documents under $MULU_HOME/documents and recorded; above 1500 bp (15%) a
-    REVIEWER change approval must exist first.
+    steps; this command also refuses while a resource's last refresh (更新) is older than its
+    update cycle, which the chain cannot see. The declared → acceptance change ratio and the
+    diff's digest are computed here from the anchored documents under $MULU_HOME/documents and
+    recorded; a change up to 1500 bp (15%) must have been filed first (`project change`), a
+    larger one approved by a REVIEWER.
     """
-    from chain_client.steps import acceptance_diff
+    from chain_client.steps import Steps, acceptance_diff
 
     encode_code(code)
     session = _session(ctx)
     diff = acceptance_diff(session.ledger, session.home / "documents", code)
+    Steps(session.ledger).require_fresh(code, session.home / "documents")
     # the ratio is recorded in basis points, capped at 100% (the contract's range)
     ratio = min(diff.ratio_bp, 10_000)
     signer = session.signer(unit_of=code)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from api.audit import audit_project
-from chain_client.steps import Steps, acceptance_diff
+from chain_client.steps import RefreshStale, Steps, acceptance_diff
 from chain_client.types import Step
 from tests.gates.docs import make_catalog, save
 
@@ -64,6 +64,7 @@ def test_fresh_refreshes_pass_the_gate_and_the_audit(world: World, tmp_path: Pat
     code, steps = _confirmed(world, tmp_path, stale_days=0.5)  # within a day + 12 h grace
     report = steps.gates(code, tmp_path)
     assert report.stale == [] and report.acceptance_ready, report.acceptance_blockers
+    steps.require_fresh(code, tmp_path)  # what `mulu project accept` checks first
     _accept(world, tmp_path, code)
     audit = audit_project(world.ledger, code, tmp_path)
     assert audit.checked["freshness"] == 1
@@ -76,6 +77,8 @@ def test_a_stale_refresh_blocks_the_gate_and_is_reported(world: World, tmp_path:
     assert [s["index"] for s in report.stale] == [1]
     assert not report.acceptance_ready
     assert any("not refreshed within their update cycle" in b for b in report.acceptance_blockers)
+    with pytest.raises(RefreshStale, match=r"1 resource\(s\) .*每日"):
+        steps.require_fresh(code, tmp_path)  # `mulu project accept` refuses
     # the contract cannot tell (it has no cycles): a unit that accepts anyway is found out
     _accept(world, tmp_path, code)
     audit = audit_project(world.ledger, code, tmp_path)
