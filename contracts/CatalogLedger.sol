@@ -70,18 +70,20 @@ contract CatalogLedger is ICatalogLedger {
      * @dev Wires the step confirmations, once.
      *
      * Requirements: the caller deployed this ledger ({CatalogNotDeployer}); none wired yet
-     * ({CatalogConfirmationsAlreadyWired}); `confirmations` is a contract whose `catalogLedger()`
-     * is this ledger ({CatalogConfirmationsMismatch}).
+     * ({CatalogConfirmationsAlreadyWired}); `confirmations` answers `catalogLedger()` with this
+     * ledger and `projectLibrary()` with its library ({CatalogConfirmationsMismatch}, also for an
+     * address without these views).
      *
      * Emits {ConfirmationsSet}.
      */
     function setConfirmations(address confirmations_) external {
         if (msg.sender != _deployer) revert CatalogNotDeployer(msg.sender, _deployer);
         if (address(_confirmations) != address(0)) revert CatalogConfirmationsAlreadyWired(address(_confirmations));
-        if (
-            confirmations_.code.length == 0 || IConfirmations(confirmations_).catalogLedger() != address(this)
-                || IConfirmations(confirmations_).projectLibrary() != address(_library)
-        ) revert CatalogConfirmationsMismatch(confirmations_);
+        (bool a, uint256 ledger_) = _askWord(confirmations_, abi.encodeCall(IConfirmations.catalogLedger, ()));
+        (bool b, uint256 library_) = _askWord(confirmations_, abi.encodeCall(IConfirmations.projectLibrary, ()));
+        if (!(a && b) || ledger_ != uint160(address(this)) || library_ != uint160(address(_library))) {
+            revert CatalogConfirmationsMismatch(confirmations_);
+        }
         _confirmations = IConfirmations(confirmations_);
         emit ConfirmationsSet(confirmations_, msg.sender);
     }
@@ -417,5 +419,13 @@ contract CatalogLedger is ICatalogLedger {
             revert CatalogAcceptanceAfterAcceptance(code, _version(entry, _ACCEPTANCE_SHIFT));
         }
         revert CatalogKindNotAllowed(code, kind, _state(entry));
+    }
+
+    /// @dev The one-word answer of `target` to the view call `data`; `answered` is false when the
+    /// call reverts or returns anything but one word (an account without code, a contract without
+    /// that view), so a wrong address is refused by name, not with the empty revert of a call.
+    function _askWord(address target, bytes memory data) private view returns (bool answered, uint256 word) {
+        (bool ok, bytes memory ret) = target.staticcall(data);
+        if (ok && ret.length == 32) return (true, abi.decode(ret, (uint256)));
     }
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ICatalogLedger} from "./interfaces/ICatalogLedger.sol";
 import {IMembers} from "./interfaces/IMembers.sol";
 import {IMembershipObserver} from "./interfaces/IMembershipObserver.sol";
 import {MemberKeys} from "./MemberKeys.sol";
@@ -88,14 +89,18 @@ contract Members is AccessControl, IMembers {
      * admission, role change and revocation is pushed to it in the same transaction.
      *
      * Requirements: the caller deployed this contract; no observer is wired yet; `observer_` is
-     * a contract.
+     * the catalog ledger of these Members: it answers `members()` with this contract and
+     * `activeUnitId` (the cache {IMembershipObserver-membershipChanged} keeps; the library and
+     * Confirmations, which also answer `members()`, have no such view), else {MembersInvalidObserver}.
      *
      * Emits {ObserverSet}.
      */
     function setObserver(address observer_) external {
         if (msg.sender != _deployer) revert MembersNotDeployer(msg.sender, _deployer);
         if (address(_observer) != address(0)) revert MembersObserverAlreadySet(address(_observer));
-        if (observer_.code.length == 0) revert MembersInvalidObserver(observer_);
+        (bool a, uint256 members_) = _askWord(observer_, abi.encodeCall(ICatalogLedger.members, ()));
+        (bool b,) = _askWord(observer_, abi.encodeCall(ICatalogLedger.activeUnitId, (address(0))));
+        if (!(a && b) || members_ != uint160(address(this))) revert MembersInvalidObserver(observer_);
         _observer = IMembershipObserver(observer_);
         emit ObserverSet(observer_, msg.sender);
     }
@@ -474,5 +479,13 @@ contract Members is AccessControl, IMembers {
         for (uint256 bit = 0; bit < Roles.COUNT; ++bit) {
             if (mask & (1 << bit) != 0) roles[n++] = Roles.byBit(bit);
         }
+    }
+
+    /// @dev The one-word answer of `target` to the view call `data`; `answered` is false when the
+    /// call reverts or returns anything but one word (an account without code, a contract without
+    /// that view), so a wrong address is refused by name, not with the empty revert of a call.
+    function _askWord(address target, bytes memory data) private view returns (bool answered, uint256 word) {
+        (bool ok, bytes memory ret) = target.staticcall(data);
+        if (ok && ret.length == 32) return (true, abi.decode(ret, (uint256)));
     }
 }

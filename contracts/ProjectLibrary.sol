@@ -63,17 +63,21 @@ contract ProjectLibrary is IProjectLibrary {
      *
      * Requirements:
      * - the caller deployed this library; no ledger is wired yet;
-     * - `ledger` is a contract whose `projectLibrary()` is this and `members()` is ours.
+     * - `ledger` answers `projectLibrary()` with this library, `members()` with our Members and
+     *   `activeUnitId` (the membership cache only the catalog ledger keeps, which a Confirmations
+     *   bound to this pair lacks); anything else is {ProjectLedgerMismatch}.
      *
      * Emits {CatalogLedgerSet}.
      */
     function setCatalogLedger(address ledger) external {
         if (msg.sender != _deployer) revert ProjectNotDeployer(msg.sender, _deployer);
         if (address(_ledger) != address(0)) revert ProjectLedgerAlreadyWired(address(_ledger));
-        if (
-            ledger.code.length == 0 || ICatalogLedger(ledger).projectLibrary() != address(this)
-                || ICatalogLedger(ledger).members() != address(_members)
-        ) revert ProjectLedgerMismatch(ledger);
+        (bool a, uint256 library_) = _askWord(ledger, abi.encodeCall(ICatalogLedger.projectLibrary, ()));
+        (bool b, uint256 members_) = _askWord(ledger, abi.encodeCall(ICatalogLedger.members, ()));
+        (bool c,) = _askWord(ledger, abi.encodeCall(ICatalogLedger.activeUnitId, (address(0))));
+        if (!(a && b && c) || library_ != uint160(address(this)) || members_ != uint160(address(_members))) {
+            revert ProjectLedgerMismatch(ledger);
+        }
         _ledger = ICatalogLedger(ledger);
         emit CatalogLedgerSet(ledger, msg.sender);
     }
@@ -583,5 +587,13 @@ contract ProjectLibrary is IProjectLibrary {
     /// @dev Pushes the new state of `code` to the ledger, which keeps a mirror for cheap anchors.
     function _sync(bytes32 code, Project storage p) internal {
         _wiredLedger().syncProject(code, p.unit, p.state);
+    }
+
+    /// @dev The one-word answer of `target` to the view call `data`; `answered` is false when the
+    /// call reverts or returns anything but one word (an account without code, a contract without
+    /// that view), so a wrong address is refused by name, not with the empty revert of a call.
+    function _askWord(address target, bytes memory data) private view returns (bool answered, uint256 word) {
+        (bool ok, bytes memory ret) = target.staticcall(data);
+        if (ok && ret.length == 32) return (true, abi.decode(ret, (uint256)));
     }
 }

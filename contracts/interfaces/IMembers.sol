@@ -95,7 +95,7 @@ interface IMembers {
     /// @dev The observer is already wired to `observer`.
     error MembersObserverAlreadySet(address observer);
 
-    /// @dev `observer` is not a contract.
+    /// @dev `observer` is not a catalog ledger (membership cache) bound to these Members.
     error MembersInvalidObserver(address observer);
 
     /// @dev Roles change only through governance: {grantRole}, {revokeRole} and {renounceRole} always revert.

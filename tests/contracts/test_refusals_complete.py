@@ -448,24 +448,16 @@ def test_confirmations_verifier_must_be_a_contract(env: Env) -> None:
     assert onchain.functions.verifier().call() == some_contract
 
 
-# CONTRACT BUG (reported; strict xfail until fixed, then drop the marker): the one-time wiring
-# setters recognise what they wire only by views that a sibling contract has too, or by calling
-# views that a wrong contract lacks, so a wrong address is not refused with the named error:
-# - setCatalogLedger(Confirmations) is ACCEPTED: Confirmations also answers projectLibrary() and
-#   members() with this pair. The library is then wired for good to a contract without
-#   syncProject, and createProject can never succeed;
-# - setCatalogLedger(Members) and setConfirmations(Members) revert with no data (the view is
-#   missing), not ProjectLedgerMismatch / CatalogConfirmationsMismatch;
-# - setObserver(ProjectLibrary) is ACCEPTED (only code is checked): every later ADMIT, SET_ROLES
-#   and REVOKE then reverts with no data (no membershipChanged), so governance is stuck for good.
-# A fix: check an interface the right contract alone has (e.g. ERC-165 ids), or that the observer's
-# members() is this Members, as the two other setters check their binding.
-@pytest.mark.xfail(strict=True, reason="CONTRACT BUG: a wrong contract is wired or refused unnamed")
 @pytest.mark.parametrize(
     "case",
     ["ledger=Confirmations", "ledger=Members", "confirmations=Members", "observer=ProjectLibrary"],
 )
 def test_wiring_refuses_a_wrong_contract_by_name(env: Env, case: str) -> None:
+    """The one-time wiring setters refuse a sibling contract with their named error, whether it
+    has the views they ask (Confirmations answers projectLibrary() and members() with the
+    library's pair; ProjectLibrary answers members() with these Members) or lacks them (Members
+    has no projectLibrary() or catalogLedger()): only the catalog ledger answers activeUnitId,
+    the membership cache, so only it is taken as the library's ledger or Members' observer."""
     bare, chain = env.bare, env.chain
     target, wrong = case.split("=")
     address = {
