@@ -423,11 +423,17 @@ class Steps:
         return report
 
     def require_fresh(self, code: str, documents: Path, *, now: int | None = None) -> None:
-        """:class:`RefreshStale` unless every resource of the latest acceptance catalog (its
-        document in ``documents``) was refreshed within its update cycle."""
+        """:class:`RefreshStale` when a resource of the latest acceptance catalog (its document
+        in ``documents``) has a confirmed refresh older than its update cycle allows."""
         anchor = self.acceptance_anchor(code)
         doc = find_document(documents, bytes(anchor["digest"]), "acceptance catalog")
-        stale = self.stale_updates(code, int(anchor["version"]), doc, now=now)
+        # a refresh never confirmed is a missing 更新 step, which the contract names itself
+        # (GateStepMissing); here only the confirmed refreshes that are too old
+        stale = [
+            s
+            for s in self.stale_updates(code, int(anchor["version"]), doc, now=now)
+            if s["last_refreshed"] is not None
+        ]
         if stale:
             listed = ", ".join(f"{s['resource_code']} ({s['update_cycle']})" for s in stale[:5])
             more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
