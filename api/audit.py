@@ -173,6 +173,7 @@ class _Audit:
         self.checked = {"order": 0, "role": 0, "time": 0, "anchor": 0, "document": 0}
         self._ts: dict[int, int] = {}
         self._member_events: list[LedgerEvent] | None = None
+        self._member_events_by_block: dict[int, list[LedgerEvent]] | None = None
         self._calendar_events: list[LedgerEvent] | None = None
 
     def find(
@@ -211,6 +212,16 @@ class _Audit:
             self._member_events = self.ledger.logs(contracts=["Members"])
         return self._member_events
 
+    def _members_events_in(self, block: int) -> list[LedgerEvent]:
+        """The Members events of ``block``, in log order (indexed once: an audit asks for
+        every event it judges)."""
+        if self._member_events_by_block is None:
+            by_block: dict[int, list[LedgerEvent]] = {}
+            for ev in self._members_events():
+                by_block.setdefault(ev.block_number, []).append(ev)
+            self._member_events_by_block = by_block
+        return self._member_events_by_block.get(block, [])
+
     def _roles_from_events(self, account: str, block: int) -> set[str]:
         roles: set[str] = set()
         for ev in self._members_events():
@@ -225,9 +236,7 @@ class _Audit:
         revocation in the same block, earlier or later in it, decides)."""
         held = self.has_role(role, account, ev.block_number - 1)
         same_block = [
-            e
-            for e in self._members_events()
-            if e.block_number == ev.block_number and e.log_index < ev.log_index
+            e for e in self._members_events_in(ev.block_number) if e.log_index < ev.log_index
         ]
         if not same_block:
             return held
