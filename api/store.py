@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import catalog
 import sm_crypto
 from chain_client.ledger import Ledger
 from mulu.errors import InvalidInput, MuluError
+from mulu.files import fsync_directory, write_temp
 
 from .errors import BadParameter, BodyTooLarge, NotAnchored, NotFound
 
@@ -175,11 +175,7 @@ class DocumentStore:
             raise InvalidInput(f"document suffix {suffix!r}: want '.' and 1-8 letters or digits")
         self.directory.mkdir(parents=True, exist_ok=True)
         path = existing or self.directory / (digest.hex() + suffix)
-        tmp = self.directory / f".{digest.hex()}.{secrets.token_hex(8)}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        tmp = write_temp(self.directory, f".{digest.hex()}.", data)
         try:
             if existing is not None:
                 os.replace(tmp, path)  # atomic: a damaged copy is repaired, never half-written
@@ -193,16 +189,8 @@ class DocumentStore:
             tmp.unlink(missing_ok=True)
         if created:
             self._writes += 1
-            _fsync_directory(self.directory)
+            fsync_directory(self.directory)
         return Stored(digest, path, created)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _looks_like_catalog(data: bytes) -> bool:

@@ -7,7 +7,6 @@ deployment began at (indexers start there). It is written atomically.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from mulu.errors import InvalidInput, MuluError
+from mulu.files import write_atomic
 
 from .chain import Chain
 
@@ -59,9 +59,7 @@ class Deployment:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, (json.dumps(self.to_json(), indent=2) + "\n").encode("utf-8"))
 
     @classmethod
     def load(cls, path: Path) -> Deployment:

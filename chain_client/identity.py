@@ -11,7 +11,6 @@ Private keys are never written unencrypted and never logged. Passwords come from
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from mulu.errors import InvalidInput, MuluError
+from mulu.files import write_atomic
 
 if TYPE_CHECKING:  # imported where keys are unlocked (the SM2 backend loads on first use)
     import sm_crypto
@@ -142,11 +142,5 @@ class IdentityStore:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write atomically with mode 0600."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write atomically and durably with mode 0600."""
+    write_atomic(path, data, mode=0o600)

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from mulu.errors import ChainUnavailable, MuluError
+from mulu.files import write_atomic
 
 from .compile import REPO_ROOT
 from .statekeeper import process_alive
@@ -410,6 +411,4 @@ class LocalNode:
 def _write_atomically(path: Path, data: bytes) -> None:
     """``data`` as ``path``: a temporary file beside it, then one rename (a reader sees the old
     file or the new one, never a part)."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)

@@ -76,6 +76,7 @@ import sm_crypto
 from catalog import MerkleTree, root_from_inclusion_proof
 from catalog._merkle import SM3_HASHER
 from mulu.errors import ChainUnavailable, InvalidInput, MuluError
+from mulu.files import write_atomic
 
 from .anchors import ANCHOR_EVENTS, AnchorHistory, anchor_key, classify
 from .chain import FeeTooLow, is_fee_refusal
@@ -310,9 +311,8 @@ def _load_one(source: str | bytes, store: str | None = None) -> tuple[str, Any]:
     """Worker: one file (path) or document (bytes) → anchor values, or the typed error.
 
     With ``store``, the canonical document is kept there as ``<digest hex>.json`` (the layout of
-    the CLI's document store: named by SM3 of the canonical bytes, never overwritten)."""
-    import os
-
+    the CLI's document store: named by SM3 of the canonical bytes; a copy that is not these
+    bytes is replaced)."""
     import catalog
 
     name = "<bytes>" if isinstance(source, bytes) else str(source)
@@ -322,12 +322,17 @@ def _load_one(source: str | bytes, store: str | None = None) -> tuple[str, Any]:
         kind = CatalogKind.parse(cat.kind.value)
         encode_code(cat.project_code)
         if store is not None:
-            path = os.path.join(store, cat.digest.hex() + ".json")
-            if not os.path.exists(path):
-                tmp = f"{path}.{os.getpid()}.tmp"
-                with open(tmp, "wb") as fh:
-                    fh.write(cat.canonical)
-                os.replace(tmp, path)
+            path = Path(store) / (cat.digest.hex() + ".json")
+            try:
+                intact = path.read_bytes() == cat.canonical
+            except FileNotFoundError:
+                intact = False
+            if not intact:
+                # atomic, not fsynced (an fsync per catalog would halve a batch's pace): a
+                # crash can leave an empty or torn copy, replaced here (and by the CLI's and
+                # the API's stores, which check each copy's SM3) when the document is given
+                # again; the source file stays the agency's
+                write_atomic(path, cat.canonical, durable=False)
         return name, (
             cat.project_code,
             int(kind),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-import tempfile
 from functools import cached_property
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from chain_client.ledger import Ledger
 from chain_client.node import LocalNode
 from chain_client.types import Role
 from mulu.errors import InvalidInput, MuluError
+from mulu.files import write_atomic
 
 from ._context import Options, options
 
@@ -69,17 +69,7 @@ def store_document(home: Path, data: bytes, suffix: str = "") -> tuple[bytes, Pa
         directory.mkdir(parents=True, exist_ok=True)
         if _holds(path, digest):
             return digest, path
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{digest.hex()}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_directory(directory)
+        write_atomic(path, data)
     except OSError as exc:  # not bad input (it may follow a transaction that went through)
         raise MuluError(f"cannot store {path}: {exc.strerror or exc}") from None
     return digest, path
@@ -95,14 +85,6 @@ def _holds(path: Path, digest: bytes) -> bool:
     except FileNotFoundError:
         return False
     return h.digest() == digest
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def read_file(path: Path) -> bytes:

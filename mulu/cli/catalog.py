@@ -8,8 +8,6 @@ library and prints. Errors are the library's (``CatalogInvalid`` exit 2, ``Proof
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -33,34 +31,18 @@ from catalog import (
     xlsx_template,
 )
 from mulu.errors import InvalidInput
+from mulu.files import write_atomic
 
 from ._context import console, emit
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_output(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all (temporary file in the same directory,
-    fsync, atomic rename); :class:`InvalidInput` naming the path and why when it cannot be."""
-    tmp: str | None = None
+    """Write ``data`` to ``path`` whole or not at all (:func:`mulu.files.write_atomic`);
+    :class:`InvalidInput` naming the path and why when it cannot be."""
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())  # as open() would create it
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        tmp = None
+        write_atomic(path, data)
     except OSError as exc:
         raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
 
 
 __all__ = ["catalog_app", "register"]
