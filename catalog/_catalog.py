@@ -24,6 +24,22 @@ __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "
 
 _RESOURCES_SLOT = b'"resources":[]'
 _FIRST_RESOURCE = b'"resources":[{"classification":{"catalogue":"'
+
+
+def _canonical_starts() -> tuple[bytes, ...]:
+    """How the canonical bytes of a catalog can begin: with one of the model's members in
+    sorted order up to the first required one (today ``declared_digest`` or ``kind``)."""
+    starts = []
+    for name, required in sorted(
+        (info.alias or name, info.is_required()) for name, info in CatalogModel.model_fields.items()
+    ):
+        starts.append(b'{"' + name.encode("ascii") + b'":')
+        if required:
+            break
+    return tuple(starts)
+
+
+_CANONICAL_STARTS = _canonical_starts()
 _CONTROLS = [bytes([c]) for c in range(0x20)]  # one memchr each: faster than a regex
 
 try:
@@ -292,7 +308,7 @@ def _raw_catalog(data: bytes) -> tuple[Catalog | None, bool]:
     leaves = None
     canonical = data
     looks_canonical = (
-        data.startswith(b'{"')
+        data.startswith(_CANONICAL_STARTS)  # the first member in sorted order; no search
         and (_FIRST_RESOURCE in data or _RESOURCES_SLOT in data)
         and not any(map(data.__contains__, _CONTROLS))
     )

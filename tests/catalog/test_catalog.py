@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pathlib
+import threading
 
 import pytest
 import rfc8785
@@ -23,6 +26,7 @@ from catalog import (
     load_catalog,
     parse_json,
     read_catalog,
+    read_limited,
     verify_inclusion,
 )
 
@@ -99,6 +103,62 @@ def test_size_limit_refuses_before_parsing(tmp_path: os.PathLike[str]) -> None:
     with pytest.raises(CatalogTooLarge, match=f"{len(small)} bytes, over the limit of 100"):
         load_catalog(small, max_bytes=100)
     assert load_catalog(small, max_bytes=len(small)).resource_count == 3
+
+
+def test_read_limited_reads_what_the_file_holds_at_its_limit_and_no_more(
+    tmp_path: os.PathLike[str],
+) -> None:
+    path = os.path.join(tmp_path, "c.json")
+    for size in (0, 1, 99, 100):
+        data = os.urandom(size)
+        with open(path, "wb") as fh:
+            fh.write(data)
+        assert read_limited(path, max_bytes=100) == data
+    with open(path, "wb") as fh:
+        fh.write(b"x" * 101)
+    with pytest.raises(CatalogTooLarge, match="101 bytes, over the limit of 100"):
+        read_limited(path, max_bytes=100)
+
+
+def test_read_limited_bounds_a_file_without_a_size(tmp_path: os.PathLike[str]) -> None:
+    # a FIFO (stat size 0) is read up to the limit, not to its end; a pipe and /dev/zero alike
+    fifo = os.path.join(tmp_path, "pipe")
+    os.mkfifo(fifo)
+    payload = b"y" * 5000
+
+    def feed() -> None:
+        with open(fifo, "wb") as fh:
+            with contextlib.suppress(BrokenPipeError):
+                fh.write(payload)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        assert read_limited(fifo, max_bytes=10_000) == payload
+    finally:
+        writer.join(10)
+    with pytest.raises(CatalogTooLarge, match="over the limit of 4096"):
+        read_limited("/dev/zero", max_bytes=4096)
+
+
+def test_read_limited_sees_a_file_that_grew_after_its_stat(
+    tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = os.path.join(tmp_path, "growing.json")
+    with open(path, "wb") as fh:
+        fh.write(b"a" * 10)
+    real_stat = pathlib.Path.stat
+
+    def stat_then_grow(self: pathlib.Path, **kw: object) -> os.stat_result:
+        result = real_stat(self, **kw)  # type: ignore[arg-type]
+        with open(path, "ab") as fh:  # an agency's tool still writing
+            fh.write(b"b" * 50)
+        return result
+
+    monkeypatch.setattr(pathlib.Path, "stat", stat_then_grow)
+    assert read_limited(path, max_bytes=1000) == b"a" * 10 + b"b" * 50
+    with pytest.raises(CatalogTooLarge):
+        read_limited(path, max_bytes=100)  # 60 + 50 more on this stat: 110 > 100
 
 
 def test_missing_file_is_invalid_input(tmp_path: os.PathLike[str]) -> None:
