@@ -263,6 +263,13 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
             raise _fail(f"{name}.merkle_root: not hex") from None
         if len(root) != hasher.size:
             raise _fail(f"{name}.merkle_root: {len(root)} bytes, want {hasher.size}")
+        # the proofs bind a non-empty tree's size to its root (they must cover every leaf
+        # position of that root's shape); with no proofs only the root itself can
+        if count == 0 and root != hasher.empty_root():
+            raise _fail(
+                f"{name}.resource_count is 0 but {name}.merkle_root is not the empty tree's "
+                f"root ({hasher.name} of no bytes): the catalog has resources the diff leaves out"
+            )
         sides[name] = {"count": count, "root": root, "seen": set()}
     entries = data.get("proofs")
     if not isinstance(entries, list):

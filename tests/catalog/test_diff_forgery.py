@@ -1,0 +1,84 @@
+"""Adversarial diffs and proofs: forgeries against the two genuine roots must be refused.
+
+The attacker holds the genuine catalogs (so every leaf and audit path) and writes any diff JSON
+or proof JSON; the verifier holds only the anchored roots. Attempts already covered by
+``test_diff.py`` / ``test_merkle.py`` are not repeated here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from catalog import (
+    SHA256_HASHER,
+    DiffInvalid,
+    catalog_from_document,
+    diff_catalogs,
+    read_catalog,
+    verify_diff,
+)
+from catalog._diff import _body
+
+from ._helpers import EXAMPLES, document
+
+DECLARED = read_catalog(EXAMPLES / "declared.json")
+ACCEPTANCE = read_catalog(EXAMPLES / "acceptance.json")
+OLD, NEW = DECLARED.merkle_root, ACCEPTANCE.merkle_root
+HONEST = diff_catalogs(DECLARED, ACCEPTANCE)
+CHANGED = "301003/000003"  # the one changed resource of the example diff
+
+
+def _json() -> dict[str, Any]:
+    return json.loads(json.dumps(HONEST.to_json(), ensure_ascii=False))
+
+
+def _consistent(data: dict[str, Any]) -> dict[str, Any]:
+    """Make the summary (added/removed/changed/counts/ratio) agree with the forged proofs, as a
+    careful forger would, so only the proofs themselves can give the forgery away."""
+    data.update(
+        _body(data["project_code"], data["algorithm"], data["old"], data["new"], data["proofs"])
+    )
+    return data
+
+
+def _entry(data: dict[str, Any], code: str) -> dict[str, Any]:
+    return next(e for e in data["proofs"] if e["code"] == code)
+
+
+# --- the tree size is bound to the root: an "empty" side needs the empty tree's root ---------
+
+
+def _empty_side(data: dict[str, Any], name: str) -> None:
+    other = "new" if name == "old" else "old"
+    data[name]["resource_count"] = 0
+    data["proofs"] = [{**e, name: None} for e in data["proofs"] if e[other] is not None]
+
+
+@pytest.mark.parametrize("sides", [("old", "new"), ("new",), ("old",)])
+def test_a_genuine_root_claimed_empty_is_refused(sides: tuple[str, ...]) -> None:
+    """Leaving out every proof of a side and calling it empty covers "all" its leaves: claimed
+    empty on both sides the diff reads "nothing changed, 0 bp"; an empty new side reads
+    "everything removed", an empty old side "everything added"."""
+    data = _json()
+    for name in sides:
+        _empty_side(data, name)
+    _consistent(data)
+    if len(sides) == 2:
+        assert data["ratio_bp"] == 0 and data["counts"] == dict.fromkeys(data["counts"], 0)
+    name = sides[0]
+    with pytest.raises(
+        DiffInvalid, match=rf"{name}\.resource_count is 0 but {name}\.merkle_root is not the empty"
+    ):
+        verify_diff(data, OLD, NEW)
+
+
+def test_an_honest_diff_with_an_empty_catalog_still_verifies() -> None:
+    empty, full = catalog_from_document(document(0)), catalog_from_document(document(3))
+    for a, b in ((empty, full), (full, empty), (empty, empty)):
+        d = json.loads(json.dumps(diff_catalogs(a, b).to_json()))
+        verify_diff(d, a.merkle_root, b.merkle_root, old_count=a.resource_count)
+    d = diff_catalogs(empty, full, hasher=SHA256_HASHER).to_json()
+    verify_diff(d, empty.tree_with(SHA256_HASHER).root, full.tree_with(SHA256_HASHER).root)
