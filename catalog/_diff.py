@@ -16,6 +16,7 @@ Resource-weighted and rounded *up*, so a change just over 15 % never reads as 15
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -304,6 +305,15 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
             path = s["audit_path"]
             try:
                 leaf = canonicalize(resource)
+                # field changes are computed from the resources, the proof holds for the leaf
+                # bytes: they must be one value (4.0 and 4 share a leaf but compare as changed)
+                value = json.loads(leaf)
+                if not _same(value, resource):
+                    at = next(iter(field_changes(value, resource)), {"path": "$"})["path"]
+                    raise _fail(
+                        f"{where}.{name}.resource: not the value its leaf bytes denote, at {at} "
+                        "(a number or type written otherwise than in the leaf, e.g. 4.0 for 4)"
+                    )
                 hashes = tuple(bytes.fromhex(p) for p in path)
                 proof = InclusionProof(
                     index, info["count"], hasher.hash_leaf(leaf), hashes, info["root"], hasher.name

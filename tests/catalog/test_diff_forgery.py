@@ -82,3 +82,41 @@ def test_an_honest_diff_with_an_empty_catalog_still_verifies() -> None:
         verify_diff(d, a.merkle_root, b.merkle_root, old_count=a.resource_count)
     d = diff_catalogs(empty, full, hasher=SHA256_HASHER).to_json()
     verify_diff(d, empty.tree_with(SHA256_HASHER).root, full.tree_with(SHA256_HASHER).root)
+
+
+# --- a resource must be the value its leaf bytes denote ---------------------------------------
+
+
+def _spell_ints_as_floats(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _spell_ints_as_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_spell_ints_as_floats(v) for v in value]
+    if type(value) is int:
+        return float(value)
+    return value
+
+
+def test_a_resource_spelled_differently_but_with_the_same_leaf_is_not_a_change() -> None:
+    """``4.0`` and ``4`` have the same RFC 8785 bytes, so the proof of the old leaf still holds,
+    but a field-by-field comparison of the parsed values would see a change: three unchanged
+    resources read as changed, 1429 bp (filing) becomes 2500 bp (change approval)."""
+    data = _json()
+    spelled = 0
+    for e in data["proofs"]:
+        if e["old"] and e["new"] and e["code"] != CHANGED and spelled < 3:
+            if any(type(item.get("length")) is int for item in e["old"]["resource"]["items"]):
+                e["old"]["resource"] = _spell_ints_as_floats(e["old"]["resource"])
+                spelled += 1
+    assert spelled == 3
+    _consistent(data)
+    assert data["counts"]["changed"] == 4 and data["ratio_bp"] == 2500
+    with pytest.raises(DiffInvalid, match=r"old\.resource: not the value its leaf bytes denote"):
+        verify_diff(data, OLD, NEW)
+
+
+def test_a_resource_with_reordered_keys_is_the_same_leaf_and_still_verifies() -> None:
+    data = _json()
+    entry = _entry(data, "301001/000001")
+    entry["old"]["resource"] = dict(reversed(list(entry["old"]["resource"].items())))
+    verify_diff(data, OLD, NEW)
