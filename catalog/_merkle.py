@@ -13,6 +13,7 @@ Inclusion proofs follow RFC 9162 §2.1.3; verification raises (never returns a b
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -323,6 +324,28 @@ def _path_length(index: int, size: int) -> int:
     return inner + border
 
 
+def _check_resource_code(code: str, leaf: bytes | None) -> None:
+    """The code a proof names must be its leaf's ``code``: only the leaf bytes are proven."""
+    if leaf is None:
+        raise ProofInvalid(
+            f"proof names resource_code {code!r} without the leaf: only the leaf's bytes can "
+            "say which resource it is"
+        )
+    try:
+        value = json.loads(leaf)
+    except ValueError:  # also not UTF-8
+        value = None
+    if not isinstance(value, dict) or not isinstance(value.get("code"), str):
+        raise ProofInvalid(
+            f"proof names resource_code {code!r} but the leaf is not a resource "
+            "(a JSON object with a code)"
+        )
+    if value["code"] != code:
+        raise ProofInvalid(
+            f"proof's resource_code is {code!r}, the leaf's code is {value['code']!r}"
+        )
+
+
 def verify_inclusion(
     proof: InclusionProof,
     root: bytes,
@@ -333,7 +356,8 @@ def verify_inclusion(
 ) -> None:
     """Check ``proof`` against the trusted ``root``; returns ``None`` or raises.
 
-    With ``leaf`` (or ``proof.leaf``) the leaf bytes are hashed and must equal ``proof.leaf_hash``.
+    With ``leaf`` (or ``proof.leaf``) the leaf bytes are hashed and must equal ``proof.leaf_hash``;
+    a proof naming a ``resource_code`` needs them, and they must be a resource with that code.
     An RFC 9162 audit path does not always pin the tree size (leaf 0 of 3 and of 4 combine the
     same way), so pass the trusted ``tree_size`` (the anchored resource count) when known.
     Raises :class:`RootMismatch` (``.expected`` = ``root``, ``.calculated``) when the path leads
@@ -352,6 +376,8 @@ def verify_inclusion(
         calculated_leaf = hasher.hash_leaf(data)
         if calculated_leaf != proof.leaf_hash:
             raise RootMismatch(proof.leaf_hash, calculated_leaf, what="leaf hash")
+    if proof.resource_code is not None:
+        _check_resource_code(proof.resource_code, data)
     calculated = root_from_inclusion_proof(
         proof.leaf_index, proof.tree_size, proof.leaf_hash, proof.audit_path, hasher
     )

@@ -15,10 +15,13 @@ import pytest
 from catalog import (
     SHA256_HASHER,
     DiffInvalid,
+    InclusionProof,
+    ProofInvalid,
     catalog_from_document,
     diff_catalogs,
     read_catalog,
     verify_diff,
+    verify_inclusion,
 )
 from catalog._diff import _body
 
@@ -120,3 +123,32 @@ def test_a_resource_with_reordered_keys_is_the_same_leaf_and_still_verifies() ->
     entry = _entry(data, "301001/000001")
     entry["old"]["resource"] = dict(reversed(list(entry["old"]["resource"].items())))
     verify_diff(data, OLD, NEW)
+
+
+# --- a standalone proof's resource_code must be its leaf's code -------------------------------
+
+
+def test_an_inclusion_proof_naming_another_resource_is_refused() -> None:
+    proof = DECLARED.prove(DECLARED.codes[3]).to_json()
+    verify_inclusion(InclusionProof.from_json(proof), OLD)
+    forged = {**proof, "resource_code": "301001/000029"}  # not in the declared catalog
+    with pytest.raises(ProofInvalid, match="resource_code is '301001/000029', the leaf's code is"):
+        verify_inclusion(InclusionProof.from_json(forged), OLD)
+    without_leaf = {k: v for k, v in forged.items() if k != "leaf"}
+    with pytest.raises(ProofInvalid, match="resource_code '301001/000029' without the leaf"):
+        verify_inclusion(InclusionProof.from_json(without_leaf), OLD)
+    # a bare leaf-hash proof (no code, no leaf) still proves just the hash
+    bare = {k: v for k, v in proof.items() if k not in ("leaf", "resource_code")}
+    verify_inclusion(InclusionProof.from_json(bare), OLD)
+
+
+def test_a_leaf_that_is_not_a_resource_object_cannot_carry_a_code() -> None:
+    from catalog import MerkleTree
+
+    tree = MerkleTree([b"[1]", b"not json"])
+    for i, leaf in enumerate((b"[1]", b"not json")):
+        proof = InclusionProof.from_json(
+            {**tree.inclusion_proof(i, leaf=leaf).to_json(), "resource_code": "x"}
+        )
+        with pytest.raises(ProofInvalid, match="the leaf is not a resource"):
+            verify_inclusion(proof, tree.root)
