@@ -17,6 +17,7 @@ Resource-weighted and rounded *up*, so a change just over 15 % never reads as 15
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,6 +233,23 @@ def diff_catalogs(old: Catalog, new: Catalog, *, hasher: Hasher = SM3_HASHER) ->
     return CatalogDiff(data)
 
 
+_SIDE_FIELDS = frozenset({"kind", "version", "digest", "merkle_root", "resource_count"})
+_LOWER_HEX = re.compile("[0-9a-f]*")
+
+
+def _brief(value: Any, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _hex(value: Any, size: int, what: str) -> bytes:
+    """``size`` bytes in lower-case hex, the one spelling :func:`diff_catalogs` writes (so a
+    diff has one encoding, and one digest)."""
+    if not isinstance(value, str) or len(value) != 2 * size or not _LOWER_HEX.fullmatch(value):
+        raise ValueError(f"{what}: want {2 * size} lower-case hex digits, got {_brief(value)}")
+    return bytes.fromhex(value)
+
+
 def _fail(msg: str) -> DiffInvalid:
     return DiffInvalid(f"diff: {msg}")
 
@@ -247,7 +265,10 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
     if hasher is None:
         if not isinstance(algorithm, str):
             raise _fail("algorithm: want a string")
-        hasher = hasher_by_name(algorithm)
+        try:
+            hasher = hasher_by_name(algorithm)
+        except ProofInvalid as exc:
+            raise _fail(f"algorithm: {exc}") from None
     elif algorithm != hasher.name:
         raise _fail(f"algorithm is {algorithm!r}, verifier uses {hasher.name}")
     sides: dict[str, dict[str, Any]] = {}
@@ -258,12 +279,13 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
         count = side.get("resource_count")
         if type(count) is not int or count < 0:
             raise _fail(f"{name}.resource_count: want a non-negative integer")
+        unknown = set(side) - _SIDE_FIELDS
+        if unknown:
+            raise _fail(f"{name}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
         try:
-            root = bytes.fromhex(side.get("merkle_root", ""))
-        except (TypeError, ValueError):
-            raise _fail(f"{name}.merkle_root: not hex") from None
-        if len(root) != hasher.size:
-            raise _fail(f"{name}.merkle_root: {len(root)} bytes, want {hasher.size}")
+            root = _hex(side.get("merkle_root"), hasher.size, f"{name}.merkle_root")
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
         # the proofs bind a non-empty tree's size to its root (they must cover every leaf
         # position of that root's shape); with no proofs only the root itself can
         if count == 0 and root != hasher.empty_root():
@@ -314,7 +336,9 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
                         f"{where}.{name}.resource: not the value its leaf bytes denote, at {at} "
                         "(a number or type written otherwise than in the leaf, e.g. 4.0 for 4)"
                     )
-                hashes = tuple(bytes.fromhex(p) for p in path)
+                if not isinstance(path, list):
+                    raise TypeError(f"audit_path: want a list of hashes, got {_brief(path)}")
+                hashes = tuple(_hex(p, hasher.size, f"audit_path[{i}]") for i, p in enumerate(path))
                 proof = InclusionProof(
                     index, info["count"], hasher.hash_leaf(leaf), hashes, info["root"], hasher.name
                 )
@@ -329,11 +353,17 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
     for name, info in sides.items():
         if len(info["seen"]) != info["count"]:
             raise _fail(f"{name}: proofs cover {len(info['seen'])} of {info['count']} resources")
+    order = [(e["old"] is None, (e["old"] or e["new"])["leaf_index"]) for e in entries]
+    if order != sorted(order):  # the order diff_catalogs writes (and added/removed follow)
+        raise _fail(
+            "proofs: want the old catalog's resources in its order, then the added ones in "
+            "the new catalog's order"
+        )
     project_code = data.get("project_code")
     expected = _body(project_code, hasher.name, data["old"], data["new"], entries)  # type: ignore[arg-type]
     for key, want in expected.items():
         got = data.get(key, _MISSING)
-        if got is _MISSING or canonicalize(got) != canonicalize(want):
+        if got is _MISSING or not _same(got, want):  # exact types: 1429.0 is not 1429
             raise _fail(
                 f"{key} does not match the proofs: claimed {_short(got)}, recomputed {_short(want)}"
             )
@@ -346,7 +376,12 @@ def _check(data: Any, hasher: Hasher | None) -> CatalogDiff:
 def _short(value: Any) -> str:
     if value is _MISSING:
         return "(missing)"
-    text = canonicalize(value).decode("utf-8")
+    try:
+        text = canonicalize(value).decode("utf-8")
+    except CatalogInvalid:  # NaN, a lone surrogate
+        return _brief(value)
+    if not _same(value, json.loads(text)):  # 1429.0 would read 1429: show it as written
+        return _brief(value)
     return text if len(text) <= 160 else text[:157] + "..."
 
 

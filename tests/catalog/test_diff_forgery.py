@@ -152,3 +152,65 @@ def test_a_leaf_that_is_not_a_resource_object_cannot_carry_a_code() -> None:
         )
         with pytest.raises(ProofInvalid, match="the leaf is not a resource"):
             verify_inclusion(proof, tree.root)
+
+
+# --- one encoding per diff: the spellings diff_catalogs writes, exact JSON types --------------
+
+
+def _upper(data: dict[str, Any]) -> None:
+    data["old"]["merkle_root"] = data["old"]["merkle_root"].upper()
+
+
+def _spaced(data: dict[str, Any]) -> None:
+    root = data["new"]["merkle_root"]
+    data["new"]["merkle_root"] = " ".join(root[i : i + 2] for i in range(0, len(root), 2))
+
+
+def _path_upper(data: dict[str, Any]) -> None:
+    side = data["proofs"][0]["old"]
+    side["audit_path"] = [p.upper() for p in side["audit_path"]]
+
+
+def _path_dict(data: dict[str, Any]) -> None:
+    side = data["proofs"][0]["old"]
+    side["audit_path"] = dict.fromkeys(side["audit_path"], 0)
+
+
+def _reversed(data: dict[str, Any]) -> None:
+    """Proofs (and so added/removed/changed) listed in another order than document order."""
+    data["proofs"].reverse()
+    _consistent(data)
+    assert data["added"] == ["301002/000030", "301001/000029"]
+
+
+@pytest.mark.parametrize(
+    "mutate,message",
+    [
+        (_upper, r"old\.merkle_root: want 64 lower-case hex digits, got '[0-9A-F]{64}'"),
+        (_spaced, r"new\.merkle_root: want 64 lower-case hex digits"),
+        (_path_upper, r"proofs\[0\]\.old: bad proof .*audit_path\[0\]: want 64 lower-case hex"),
+        (_path_dict, r"proofs\[0\]\.old: bad proof .*audit_path: want a list of hashes"),
+        (lambda d: d["old"].update(verified=True), r"old: unknown field\(s\) verified"),
+        (
+            lambda d: d.update(ratio_bp=float(d["ratio_bp"])),
+            r"ratio_bp does not match the proofs: claimed 1429\.0, recomputed 1429",
+        ),
+        (
+            lambda d: d["counts"].update(unchanged=26.0),
+            r"counts does not match .*'unchanged': 26\.0",
+        ),
+        (
+            lambda d: d.update(ratio_bp=float("nan")),
+            "ratio_bp does not match the proofs: claimed nan",
+        ),
+        (lambda d: d.update(algorithm="md5"), "algorithm: unknown hash algorithm 'md5'"),
+        (_reversed, "proofs: want the old catalog's resources in its order"),
+    ],
+)
+def test_other_spellings_of_the_same_diff_are_refused(mutate: Any, message: str) -> None:
+    """Not a misstatement, but a second encoding (another digest than the one the ledger
+    records) or an error that is not a DiffInvalid."""
+    data = _json()
+    mutate(data)
+    with pytest.raises(DiffInvalid, match=message):
+        verify_diff(data, OLD, NEW)
