@@ -17,6 +17,8 @@ from catalog import (
     DiffInvalid,
     InclusionProof,
     ProofInvalid,
+    RootMismatch,
+    canonicalize,
     catalog_from_document,
     diff_catalogs,
     read_catalog,
@@ -214,3 +216,123 @@ def test_other_spellings_of_the_same_diff_are_refused(mutate: Any, message: str)
     mutate(data)
     with pytest.raises(DiffInvalid, match=message):
         verify_diff(data, OLD, NEW)
+
+
+# --- attempts that are refused (not covered by test_diff.py) ----------------------------------
+
+
+@pytest.mark.parametrize("index", [-1, True, False, "0", 0.0, 2**64, None, [0]])
+def test_leaf_index_must_be_an_int_in_range(index: Any) -> None:
+    data = _json()
+    data["proofs"][1]["old"]["leaf_index"] = index
+    with pytest.raises(DiffInvalid, match=r"proofs\[1\]\.old\.leaf_index: .* out of range"):
+        verify_diff(data, OLD, NEW)
+
+
+@pytest.mark.parametrize("count", [-1, True, 28.0, "28", None])
+def test_resource_count_must_be_a_non_negative_int(count: Any) -> None:
+    data = _json()
+    data["old"]["resource_count"] = count
+    with pytest.raises(DiffInvalid, match="old.resource_count: want a non-negative integer"):
+        verify_diff(data, OLD, NEW)
+
+
+def test_a_larger_resource_count_cannot_be_covered() -> None:
+    """With count 29 the paths of the old tree no longer fit (and leaf 28 does not exist)."""
+    data = _json()
+    data["old"]["resource_count"] = 29
+    with pytest.raises(DiffInvalid, match="bad proof|not leaf"):
+        verify_diff(_consistent(data), OLD, NEW)
+
+
+def test_swapping_the_old_and_new_side_of_an_entry_is_refused() -> None:
+    data = _json()
+    entry = _entry(data, CHANGED)
+    entry["old"], entry["new"] = entry["new"], entry["old"]
+    with pytest.raises(DiffInvalid, match=rf"resource {CHANGED} is not leaf \d+ of the old root"):
+        verify_diff(_consistent(data), OLD, NEW)
+
+
+def test_swapping_whole_sides_is_a_root_mismatch() -> None:
+    data = _json()
+    data["old"], data["new"] = data["new"], data["old"]
+    for e in data["proofs"]:
+        e["old"], e["new"] = e["new"], e["old"]
+    data["proofs"].sort(key=lambda e: (e["old"] is None, (e["old"] or e["new"])["leaf_index"]))
+    _consistent(data)
+    with pytest.raises(RootMismatch, match="old root mismatch"):
+        verify_diff(data, OLD, NEW)
+
+
+def test_a_changed_resource_split_into_removed_and_added_is_refused() -> None:
+    data = _json()
+    entry = _entry(data, CHANGED)
+    data["proofs"].append({"code": CHANGED, "old": None, "new": entry["new"]})
+    entry["new"] = None
+    with pytest.raises(DiffInvalid, match=f"duplicate resource code '{CHANGED}'"):
+        verify_diff(_consistent(data), OLD, NEW)
+
+
+def test_one_leaf_proved_twice_under_two_codes_is_refused() -> None:
+    """Hide an added resource by proving another new leaf in its place (and a removed one the
+    same way): the leaf's own code gives it away, and so would the repeated index."""
+    data = _json()
+    entry = _entry(data, "301001/000029")
+    entry["new"] = json.loads(json.dumps(_entry(data, "301001/000001")["new"]))
+    with pytest.raises(DiffInvalid, match=r"new\.resource: its code is not 301001/000029"):
+        verify_diff(_consistent(data), OLD, NEW)
+    entry["new"]["resource"]["code"] = "301001/000029"
+    with pytest.raises(DiffInvalid, match="out of range or repeated"):
+        verify_diff(_consistent(data), OLD, NEW)
+
+
+def test_the_new_leaf_index_of_an_entry_cannot_be_its_old_one() -> None:
+    data = _json()
+    entry = next(
+        e
+        for e in data["proofs"]
+        if e["old"] and e["new"] and e["old"]["leaf_index"] != e["new"]["leaf_index"]
+    )
+    entry["new"]["leaf_index"] = entry["old"]["leaf_index"]
+    with pytest.raises(DiffInvalid, match="out of range or repeated|not leaf"):
+        verify_diff(data, OLD, NEW)
+
+
+def test_a_fabricated_resource_is_not_a_leaf() -> None:
+    """Rename an added resource (and its leaf's code): the leaf is no longer in the tree."""
+    data = _json()
+    entry = _entry(data, "301001/000029")
+    entry["code"] = entry["new"]["resource"]["code"] = "301001/000099"
+    with pytest.raises(
+        DiffInvalid, match=r"resource 301001/000099 is not leaf \d+ of the new root"
+    ):
+        verify_diff(_consistent(data), OLD, NEW)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "deadbeef",  # a string, not a list
+        ["zz" * 32],  # not hex
+        ["00" * 31],  # a hash of the wrong size
+        [None],
+    ],
+)
+def test_malformed_audit_paths_are_refused(path: Any) -> None:
+    data = _json()
+    data["proofs"][0]["old"]["audit_path"] = path
+    with pytest.raises(DiffInvalid, match=r"proofs\[0\]\.old"):
+        verify_diff(data, OLD, NEW)
+
+
+def test_a_resource_that_cannot_be_canonicalised_is_a_typed_error() -> None:
+    data = _json()
+    data["proofs"][0]["old"]["resource"]["x"] = float("nan")
+    with pytest.raises(DiffInvalid, match=r"proofs\[0\]\.old: bad proof for 301001/000001"):
+        verify_diff(data, OLD, NEW)
+
+
+def test_the_diffs_canonical_form_is_unchanged_by_the_checks() -> None:
+    data = _json()
+    verify_diff(data, OLD, NEW)
+    assert canonicalize(data) == HONEST.canonical
