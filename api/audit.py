@@ -380,13 +380,14 @@ class _Audit:
             self.find("signature", f"{f['finding']} (tx {f['tx_hash']}, block {f['block_number']})")
         # the gate, replayed from the events (no archive state needed): at acceptance, every
         # resource of the accepted version had all four confirmable steps (上链 is the anchor)
-        records = [
-            e
-            for e in classify(events).records.values()
-            if int(e.args["kind"]) == CatalogKind.ACCEPTANCE
-        ]
+        all_records = sorted(
+            classify(events).records.values(), key=lambda e: (e.block_number, e.log_index)
+        )
+        records = [e for e in all_records if int(e.args["kind"]) == CatalogKind.ACCEPTANCE]
+        declared = [e for e in all_records if int(e.args["kind"]) == CatalogKind.DECLARED]
         counts = {int(e.args["version"]): int(e.args["resourceCount"]) for e in records}
         digests = {int(e.args["version"]): bytes(e.args["digest"]) for e in records}
+        changes: dict[str, int] = {}  # the largest filed / approved change so far (art. 16)
         done: dict[tuple[int, str], set[int]] = {}
         refreshed: dict[tuple[int, int], int] = {}  # (version, index) → latest refresh, as kept
         for ev in events:
@@ -418,6 +419,18 @@ class _Audit:
                         )
                 if version in digests:
                     self._freshness(ev, version, digests[version], refreshed)
+                    baseline = [
+                        e
+                        for e in declared
+                        if (e.block_number, e.log_index) < (ev.block_number, ev.log_index)
+                    ]
+                    if baseline:
+                        self._change(
+                            ev, bytes(baseline[-1].args["digest"]), digests[version], changes
+                        )
+                continue
+            elif ev.name in ("ChangeFiled", "ChangeApproved"):
+                changes[ev.name] = max(changes.get(ev.name, 0), int(a["ratioBp"]))
                 continue
             else:
                 continue
@@ -451,6 +464,49 @@ class _Audit:
                 "gate",
                 f"accepted with 更新 update older than the update cycle for {len(stale)} "
                 f"resource(s), first {stale[0]} (art. 21)",
+                ev,
+            )
+
+    def _change(
+        self, ev: LedgerEvent, declared: bytes, accepted: bytes, changes: dict[str, int]
+    ) -> None:
+        """Art. 16: the unit records the declared → acceptance change ratio and the diff's digest
+        when it accepts, and the contract judges the filing or approval it needs by that ratio
+        alone (it holds no documents). So the audit, holding both anchored catalogs, computes the
+        diff again: a ratio recorded smaller than the documents give is a change that escaped
+        its filing or approval. Without the documents this is not checked (the anchor check
+        reports a missing document)."""
+        old_path, new_path = _find(self.documents, declared), _find(self.documents, accepted)
+        if old_path is None or new_path is None:
+            return
+        try:
+            old = catalog.load_catalog(old_path.read_bytes(), max_bytes=1 << 26)
+            new = catalog.load_catalog(new_path.read_bytes(), max_bytes=1 << 26)
+        except (catalog.CatalogError, OSError):
+            return  # the anchor check reports the document
+        diff = catalog.diff_catalogs(old, new)
+        self.checked["change"] = self.checked.get("change", 0) + 1
+        want = min(diff.ratio_bp, catalog.RECORDED_RATIO_LIMIT_BP)  # as `project accept` records
+        got = int(ev.args["changeRatioBp"])
+        if got != want:
+            approved = changes.get("ChangeApproved", 0)
+            covered = max(approved, changes.get("ChangeFiled", 0))
+            if want > catalog.FILING_LIMIT_BP:
+                need = f"a REVIEWER approval of at least {want} bp (approved: {approved})"
+            else:
+                need = f"a filing or approval of at least {want} bp (on record: {covered})"
+            self.find(
+                "change",
+                f"acceptance recorded a change of {got} bp; the anchored declared v{old.version} "
+                f"and acceptance v{new.version} differ by {want} bp, which needs {need} (art. 16)",
+                ev,
+            )
+        recorded = bytes(ev.args["diffDigest"])
+        if recorded != diff.digest:
+            self.find(
+                "change",
+                f"acceptance recorded diff digest {recorded.hex()}; the diff of the anchored "
+                f"catalogs is {diff.digest.hex()}",
                 ev,
             )
 

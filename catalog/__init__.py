@@ -11,7 +11,15 @@ See docs/CATALOG.md for the formats, the canonical form and the change ratio.
 """
 
 from ._catalog import Catalog, catalog_from_document, load_catalog, read_catalog, validate_document
-from ._diff import DIFF_SCHEMA_ID, CatalogDiff, change_ratio_bp, diff_catalogs, verify_diff
+from ._diff import (
+    DIFF_SCHEMA_ID,
+    FILING_LIMIT_BP,
+    RECORDED_RATIO_LIMIT_BP,
+    CatalogDiff,
+    change_ratio_bp,
+    diff_catalogs,
+    verify_diff,
+)
 from ._errors import (
     CatalogError,
     CatalogInvalid,
@@ -85,6 +93,8 @@ __all__ = [
     "canonicalize",
     "catalog_from_document",
     "change_ratio_bp",
+    "FILING_LIMIT_BP",
+    "RECORDED_RATIO_LIMIT_BP",
     "csv_template",
     "diff_catalogs",
     "export_csv",

@@ -30,9 +30,17 @@ from ._jcs import canonicalize
 from ._merkle import SM3_HASHER, Hasher, InclusionProof, hasher_by_name, verify_inclusion
 from ._parse import json_path
 
+#: art. 16: a change of up to 15 % may be made after a filing (备案); above, only after approval
+FILING_LIMIT_BP = 1500
+#: the ratio recorded at acceptance is capped at 100 % (the contract's ``MAX_BP``); added
+#: resources can take the computed ratio above it
+RECORDED_RATIO_LIMIT_BP = 10_000
+
 __all__ = [
     "CatalogDiff",
     "DIFF_SCHEMA_ID",
+    "FILING_LIMIT_BP",
+    "RECORDED_RATIO_LIMIT_BP",
     "change_ratio_bp",
     "diff_catalogs",
     "field_changes",

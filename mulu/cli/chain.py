@@ -582,6 +582,7 @@ def project_accept(ctx: typer.Context, code: CodeArg) -> None:
     recorded; a change up to 1500 bp (15%) must have been filed first (`project change`), a
     larger one approved by a REVIEWER.
     """
+    from catalog import RECORDED_RATIO_LIMIT_BP
     from chain_client.steps import Steps, acceptance_diff
 
     encode_code(code)
@@ -589,7 +590,7 @@ def project_accept(ctx: typer.Context, code: CodeArg) -> None:
     diff = acceptance_diff(session.ledger, session.home / "documents", code)
     Steps(session.ledger).require_fresh(code, session.home / "documents")
     # the ratio is recorded in basis points, capped at 100% (the contract's range)
-    ratio = min(diff.ratio_bp, 10_000)
+    ratio = min(diff.ratio_bp, RECORDED_RATIO_LIMIT_BP)
     signer = session.signer(unit_of=code)
     result = session.ledger.accept(signer, code, ratio_bp=ratio, diff_digest=diff.digest)
     store_document(session.home, diff.canonical, ".diff.json")  # kept once on chain

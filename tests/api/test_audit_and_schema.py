@@ -54,6 +54,8 @@ def test_audit_clean_then_finds_injected_violation(served: Served, tmp_path: Pat
 def test_audit_all(served: Served) -> None:
     out = json.loads(mulu(served.home, "audit", "--all", "--json").stdout)
     assert out["projects"] >= 8 and out["clean"] is True, out
+    # the demo's accepted projects had their recorded change ratio recomputed from the documents
+    assert sum(r["checked"].get("change", 0) for r in out["reports"]) >= 2, out
     overdue = next(r for r in out["reports"] if r["code"] == "BJ-2026-0101")
     assert any("progress report" in n["message"] for n in overdue["notices"])
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
-from chain_client.types import CatalogKind, State, encode_code
+from chain_client.steps import Steps
+from chain_client.types import CatalogKind, State, Step, encode_code
+from tests.gates.docs import make_catalog, save
 
 from .conftest import World
 
@@ -26,6 +29,11 @@ STEPS = (
 
 #: ``IConfirmations.Step``
 CLOUD, UPDATE, CHAIN, OWNERSHIP, INTERFACE = range(5)
+
+
+#: resources of the declared catalog of :func:`ready_for_acceptance` (resource 1 is 每日, daily,
+#: in the example catalog)
+READY_N = 12
 
 
 def digest() -> bytes:
@@ -149,3 +157,36 @@ STATE_AFTER = {
     "apply_commission": State.UNDER_CONSTRUCTION,
     "commission": State.OPERATION,
 }
+
+
+def ready_for_acceptance(
+    world: World, documents: Path, *, stale_days: float = 0.0, accepted: int = READY_N
+) -> tuple[str, Steps]:
+    """A project under construction, its catalogs kept in ``documents``: declared v1 of
+    :data:`READY_N` resources, acceptance v1 of ``accepted`` (the same resources, and more when
+    ``accepted`` is larger: a change to file) with every step confirmed for every resource;
+    resource 1 (daily) refreshed ``stale_days`` days ago, the others now."""
+    code = "BJ-2026-" + world.new_code()[-4:] + "7"
+    led = world.ledger
+    led.create_project(world["eitb"], code, world["unit1"].address, "数据刷新测试项目")
+    for kind, count in (("declared", READY_N), ("acceptance", accepted)):
+        doc = make_catalog(code, kind, 1, count)
+        save(doc, documents)
+        led.anchor(world["unit1"], code, kind, 1, doc.digest, doc.merkle_root, doc.resource_count)
+        if kind == "declared":
+            led.start_review(world["eitb"], code)
+            led.approve_crypto(world["crypto"], code)
+            led.pass_review(world["eitb"], code, digest())
+            led.fund(world["drc"], code, 365)
+            led.start_construction(world["unit1"], code)
+    assert doc.document["resources"][1]["update_cycle"] == "每日"
+    steps = Steps(led)
+    now = world.now()
+    for step in (Step.CLOUD, Step.INTERFACE):
+        steps.confirm(world["platform"], code, 1, step, list(range(accepted)))
+    times = [now] * accepted
+    times[1] = now - int(stale_days * 86_400)
+    steps.confirm_updates(world["platform"], code, 1, list(range(accepted)), times)
+    conf = steps.sign_ownership(world.sm2["unit1"], doc, doc.codes)
+    steps.submit_ownership(world["unit1"], conf)
+    return code, steps
