@@ -103,10 +103,13 @@ async def verify_catalog(
 
 @router.post("/proof", response_model=ProofVerifyReport)
 def verify_proof(body: ProofVerifyCreate, db: DbDep, store: StoreDep) -> ProofVerifyReport:
-    """Check an inclusion proof against ``root``, or against the anchored root of
-    ``project_code`` / ``kind`` / ``version``. A failing proof is a report, not an error."""
+    """Check an inclusion proof against ``root``, or against the anchored root and resource
+    count of ``project_code`` / ``kind`` / ``version`` (an audit path alone does not pin the tree
+    size: leaf 2 of 3 and leaf 1 of 2 combine the same way). A failing proof is a report, not an
+    error."""
     proof = catalog.InclusionProof.from_json(body.proof.model_dump(exclude_none=True))
     anchor = None
+    tree_size: int | None = None
     if body.root is not None:
         root = parse_digest(body.root)
     elif body.project_code and body.kind and body.version:
@@ -126,10 +129,11 @@ def verify_proof(body: ProofVerifyCreate, db: DbDep, store: StoreDep) -> ProofVe
                 error=f"no anchor of {body.project_code} {kind} v{body.version} in the index",
             )
         root = bytes.fromhex(anchor.merkle_root)
+        tree_size = anchor.resource_count
     else:  # the schema (ProofVerifyCreate) already refuses this with 422
         raise BadParameter("give either root, or project_code, kind and version")
     try:
-        catalog.verify_inclusion(proof, root)
+        catalog.verify_inclusion(proof, root, tree_size=tree_size)
         error = None
     except catalog.ProofInvalid as exc:
         error = f"{type(exc).__name__}: {exc}"

@@ -8,13 +8,21 @@ import time
 import pytest
 
 from api.store import DocumentStore
-from catalog import load_catalog
+from catalog import ProofInvalid, load_catalog, root_from_inclusion_proof
 
 from .conftest import Served, mulu
 
 pytestmark = pytest.mark.anvil
 
 PROBLEM = "application/problem+json"
+
+
+def _implies(index: int, size: int, leaf_hash: bytes, path: list[bytes], root: bytes) -> bool:
+    """Does ``path`` lead from ``leaf_hash`` as leaf ``index`` of ``size`` to ``root``?"""
+    try:
+        return root_from_inclusion_proof(index, size, leaf_hash, path) == root
+    except ProofInvalid:  # a path of another length
+        return False
 
 
 def _stored_catalog(served: Served, digest: str) -> bytes:
@@ -110,6 +118,27 @@ def test_proof_round_trip_and_diff(served: Served) -> None:
                 json={"proof": dict(body["proof"], leaf_index=loose), "root": "00" * 32},
             )
             assert refused.status_code == 422, (loose, refused.text)
+        # the same path read as another (leaf, size) that combines the same way: only the
+        # anchored resource count tells it from the real one (valid against the bare root)
+        real = (body["proof"]["leaf_index"], body["proof"]["tree_size"])
+        leaf_hash = bytes.fromhex(body["proof"]["leaf_hash"])
+        path = [bytes.fromhex(h) for h in body["proof"]["audit_path"]]
+        root = bytes.fromhex(body["anchor"]["merkle_root"])
+        alias = next(
+            (i, n)
+            for n in range(1, 4 * real[1])
+            for i in range(n)
+            if (i, n) != real and _implies(i, n, leaf_hash, path, root)
+        )
+        moved = dict(body["proof"], leaf_index=alias[0], tree_size=alias[1])
+        anchored = c.post(
+            "/v1/verify/proof",
+            json={"proof": moved, "project_code": "BJ-2026-0102", "kind": "declared", "version": 1},
+        ).json()
+        assert anchored["valid"] is False, (real, alias, anchored)
+        assert f"want {real[1]}" in anchored["error"], anchored
+        bare = c.post("/v1/verify/proof", json={"proof": moved, "root": root.hex()}).json()
+        assert bare["valid"] is True, bare  # a bare root cannot tell: documented
         forged = dict(body["proof"], leaf_index=body["proof"]["leaf_index"] + 1)
         bad = c.post(
             "/v1/verify/proof", json={"proof": forged, "root": body["anchor"]["merkle_root"]}
