@@ -22,7 +22,9 @@ Checks, in the order of the project's events (the chain's ``history``):
 * every 确权 signature, under the unit's SM2 key valid at the confirming block, and every
   acceptance against the five-step gate at the block before it; with the accepted catalog's
   document present, every 更新 refresh within its resource's update cycle at acceptance (the
-  contract keeps the times, the cycles are in the document).
+  contract keeps the times, the cycles are in the document); with both anchored catalogs present,
+  the change ratio and diff digest recorded at acceptance recomputed (art. 16) and the declared
+  catalog the accepted one names (``declared_digest``) checked to be the reviewed one (art. 21).
 
 Findings are violations (exit 1). Notices (a missed progress report, a referenced opinion not in
 the documents directory) are reported but do not fail the audit.
@@ -425,9 +427,7 @@ class _Audit:
                         if (e.block_number, e.log_index) < (ev.block_number, ev.log_index)
                     ]
                     if baseline:
-                        self._change(
-                            ev, bytes(baseline[-1].args["digest"]), digests[version], changes
-                        )
+                        self._change(ev, baseline, digests[version], changes)
                 continue
             elif ev.name in ("ChangeFiled", "ChangeApproved"):
                 changes[ev.name] = max(changes.get(ev.name, 0), int(a["ratioBp"]))
@@ -468,14 +468,21 @@ class _Audit:
             )
 
     def _change(
-        self, ev: LedgerEvent, declared: bytes, accepted: bytes, changes: dict[str, int]
+        self,
+        ev: LedgerEvent,
+        baseline: list[LedgerEvent],
+        accepted: bytes,
+        changes: dict[str, int],
     ) -> None:
         """Art. 16: the unit records the declared → acceptance change ratio and the diff's digest
         when it accepts, and the contract judges the filing or approval it needs by that ratio
         alone (it holds no documents). So the audit, holding both anchored catalogs, computes the
         diff again: a ratio recorded smaller than the documents give is a change that escaped
-        its filing or approval. Without the documents this is not checked (the anchor check
-        reports a missing document)."""
+        its filing or approval. Art. 21: the acceptance catalog is compiled against the declared
+        one, the last declared version anchored before acceptance (the one reviewed); the
+        ``declared_digest`` it names, when it names one, must be that catalog's. Without the
+        documents this is not checked (the anchor check reports a missing document)."""
+        declared = bytes(baseline[-1].args["digest"])
         old_path, new_path = _find(self.documents, declared), _find(self.documents, accepted)
         if old_path is None or new_path is None:
             return
@@ -486,6 +493,21 @@ class _Audit:
             return  # the anchor check reports the document
         diff = catalog.diff_catalogs(old, new)
         self.checked["change"] = self.checked.get("change", 0) + 1
+        named = new.document.get("declared_digest")
+        if named is not None and named != declared.hex():
+            versions = {bytes(e.args["digest"]).hex(): int(e.args["version"]) for e in baseline}
+            what = (
+                f"its superseded declared v{versions[named]}"
+                if named in versions
+                else "no declared catalog anchored for the project"
+            )
+            self.find(
+                "change",
+                f"accepted acceptance catalog v{new.version} says it was compiled against declared "
+                f"catalog {named} ({what}); the declared catalog of the project is declared "
+                f"v{old.version} {declared.hex()} (art. 21)",
+                ev,
+            )
         want = min(diff.ratio_bp, catalog.RECORDED_RATIO_LIMIT_BP)  # as `project accept` records
         got = int(ev.args["changeRatioBp"])
         if got != want:

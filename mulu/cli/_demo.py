@@ -70,6 +70,8 @@ def _catalog(p: DemoProject, kind: CatalogKind) -> catalog.Catalog:
     doc["version"] = 1
     if kind is CatalogKind.DECLARED:
         doc["resources"] = doc["resources"][: p.resources]
+    else:  # compiled against the project's declared catalog (art. 21), not the example's
+        doc["declared_digest"] = _catalog(p, CatalogKind.DECLARED).digest.hex()
     return catalog.catalog_from_document(doc)
 
 

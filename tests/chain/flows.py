@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import catalog
 from chain_client.steps import Steps
 from chain_client.types import CatalogKind, State, Step, encode_code
 from tests.gates.docs import make_catalog, save
@@ -160,17 +161,30 @@ STATE_AFTER = {
 
 
 def ready_for_acceptance(
-    world: World, documents: Path, *, stale_days: float = 0.0, accepted: int = READY_N
+    world: World,
+    documents: Path,
+    *,
+    stale_days: float = 0.0,
+    accepted: int = READY_N,
+    compiled_against: bool | bytes = False,
 ) -> tuple[str, Steps]:
     """A project under construction, its catalogs kept in ``documents``: declared v1 of
     :data:`READY_N` resources, acceptance v1 of ``accepted`` (the same resources, and more when
     ``accepted`` is larger: a change to file) with every step confirmed for every resource;
-    resource 1 (daily) refreshed ``stale_days`` days ago, the others now."""
+    resource 1 (daily) refreshed ``stale_days`` days ago, the others now. The acceptance catalog
+    names no ``declared_digest`` unless ``compiled_against``: ``True`` names the declared v1's
+    digest, bytes name those."""
     code = "BJ-2026-" + world.new_code()[-4:] + "7"
     led = world.ledger
     led.create_project(world["eitb"], code, world["unit1"].address, "数据刷新测试项目")
     for kind, count in (("declared", READY_N), ("acceptance", accepted)):
         doc = make_catalog(code, kind, 1, count)
+        if kind == "declared":
+            declared_digest = doc.digest
+        elif compiled_against is not False:
+            named = declared_digest if compiled_against is True else compiled_against
+            assert isinstance(named, bytes)
+            doc = catalog.catalog_from_document({**doc.document, "declared_digest": named.hex()})
         save(doc, documents)
         led.anchor(world["unit1"], code, kind, 1, doc.digest, doc.merkle_root, doc.resource_count)
         if kind == "declared":
