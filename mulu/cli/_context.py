@@ -11,11 +11,20 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-__all__ = ["Options", "emit", "options", "console", "err_console"]
+__all__ = ["Options", "emit", "options", "console", "err_console", "styled"]
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# no markup unless a call asks for it: the text printed holds paths, resource names and error
+# messages that may contain "[...]" (a "[/]" in a file name raised MarkupError, a traceback)
+console = Console(highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def styled(style: str, text: object) -> str:
+    """``text`` in ``style`` as console markup, its own brackets escaped; print the result with
+    ``markup=True``."""
+    return f"[{style}]{escape(str(text))}[/]"
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from catalog import (
     DEFAULT_MAX_BYTES,
@@ -33,7 +34,7 @@ from catalog import (
 from mulu.errors import InvalidInput
 from mulu.files import write_atomic
 
-from ._context import console, emit
+from ._context import console, emit, styled
 
 
 def write_output(path: Path, data: bytes) -> None:
@@ -76,8 +77,12 @@ def validate(
         ctx,
         data,
         lambda: console.print(
-            f"[green]valid[/]: {cat.project_code} {cat.kind.value} ({cat.kind.label}) "
-            f"v{cat.version}, {cat.resource_count} resources"
+            styled("green", "valid")
+            + escape(
+                f": {cat.project_code} {cat.kind.value} ({cat.kind.label}) "
+                f"v{cat.version}, {cat.resource_count} resources"
+            ),
+            markup=True,
         ),
     )
 
@@ -150,9 +155,13 @@ def verify_proof(
         ctx,
         out,
         lambda: console.print(
-            f"[green]valid[/]: leaf {proof.leaf_index} of {proof.tree_size}"
-            + (f" ({proof.resource_code})" if proof.resource_code else "")
-            + f" in root {root}"
+            styled("green", "valid")
+            + escape(
+                f": leaf {proof.leaf_index} of {proof.tree_size}"
+                + (f" ({proof.resource_code})" if proof.resource_code else "")
+                + f" in root {root}"
+            ),
+            markup=True,
         ),
     )
 
@@ -178,11 +187,13 @@ def diff(
             f"{a.project_code}: {a.kind.value} v{a.version} → {b.kind.value} v{b.version}"
         )
         for code in d.added:
-            console.print(f"  [green]+ {code}[/] {b.resource(code).get('name', '')}")
+            name = escape(str(b.resource(code).get("name", "")))
+            console.print(f"  {styled('green', '+ ' + code)} {name}", markup=True)
         for code in d.removed:
-            console.print(f"  [red]- {code}[/] {a.resource(code).get('name', '')}")
+            name = escape(str(a.resource(code).get("name", "")))
+            console.print(f"  {styled('red', '- ' + code)} {name}", markup=True)
         for change in d.changed:
-            console.print(f"  [yellow]~ {change['code']}[/]")
+            console.print(f"  {styled('yellow', '~ ' + change['code'])}", markup=True)
             for c in change["changes"]:
                 console.print(f"      {c['path']}: {_short(c.get('old'))} → {_short(c.get('new'))}")
         path = "备案 filing" if d.ratio_bp <= 1500 else "变更审批 change approval"

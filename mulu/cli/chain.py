@@ -12,7 +12,7 @@ import typer
 from chain_client.types import CatalogKind, ProposalKind, Role, State, encode_code
 from mulu.errors import InvalidInput
 
-from ._context import console, emit, options
+from ._context import console, emit, options, styled
 
 if TYPE_CHECKING:
     from chain_client.journal import Journal
@@ -111,7 +111,7 @@ def node_start(
 
     def human() -> None:
         if info.restored_state:
-            console.print(f"[yellow]{info.restored_state}[/yellow]")
+            console.print(styled("yellow", info.restored_state), markup=True)
         console.print(f"node running: {info.url} (pid {info.pid})")
 
     emit(ctx, info.to_json(), human)
@@ -907,7 +907,7 @@ def _anchor_batch_locked(
                 journal,
                 batch_size=batch_size,
                 progress=lambda what, n: bar.advance(anchoring, n),
-                log=lambda msg: err_console.print(f"[yellow]{msg}[/yellow]"),
+                log=lambda msg: err_console.print(styled("yellow", msg), markup=True),
             )
             report = pipeline.anchor(items)
     from chain_client.pipeline import PipelineReport

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from typer._click.exceptions import ClickException  # typer vendors click
 
 from mulu.errors import MuluError
@@ -88,7 +89,9 @@ def main() -> None:
         if verbose:
             raise
         name = type(exc).__name__
-        _context.err_console.print(f"[bold red]{name}[/]: {exc}", markup=True)
+        _context.err_console.print(
+            f"{_context.styled('bold red', name)}: {escape(str(exc))}", markup=True
+        )
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
         _context.err_console.print("aborted")

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from mulu.errors import InvalidInput
 
-from ._context import console, emit, err_console, options
+from ._context import console, emit, err_console, options, styled
 
 
 def register(app: typer.Typer) -> None:
@@ -64,19 +65,25 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def _human_report(report: Any) -> None:
-    mark = "[green]clean[/]" if report.clean else f"[red]{len(report.findings)} finding(s)[/]"
-    console.print(
-        f"{report.code}  {report.state_zh} {report.state}  block {report.block_number}  "
-        f"{report.events} events, {report.anchors} anchors: {mark}",
-        markup=True,
+    mark = (
+        styled("green", "clean")
+        if report.clean
+        else styled("red", f"{len(report.findings)} finding(s)")
     )
+    head = (
+        f"{report.code}  {report.state_zh} {report.state}  block {report.block_number}  "
+        f"{report.events} events, {report.anchors} anchors: "
+    )
+    console.print(escape(head) + mark, markup=True)
     checked = ", ".join(f"{k} {v}" for k, v in report.checked.items())
     console.print(f"  checked: {checked}")
     for f in report.findings:
         where = f" (block {f.block_number}, tx {f.tx_hash})" if f.block_number else ""
-        console.print(f"  [red]✗ {f.check}[/]: {f.message}{where}", markup=True)
+        console.print(
+            f"  {styled('red', '✗ ' + f.check)}: {escape(f.message + where)}", markup=True
+        )
     for f in report.notices:
-        console.print(f"  [yellow]! {f.check}[/]: {f.message}", markup=True)
+        console.print(f"  {styled('yellow', '! ' + f.check)}: {escape(f.message)}", markup=True)
 
 
 def audit(
