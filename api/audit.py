@@ -56,6 +56,9 @@ QUARTER = 90 * DAY
 WARRANTY = 730 * DAY
 COMMISSION_WINDOW = 183 * DAY
 SELF_EVAL = (365 * DAY, 456 * DAY)
+#: the largest catalog document the audit reads (above the parser's 16 MiB default); every check
+#: that reads a catalog uses it, so none passes silently on a document another check accepted
+MAX_CATALOG_BYTES = 1 << 26
 
 S = State
 #: transition events: (from states allowed, to)
@@ -446,7 +449,7 @@ class _Audit:
         if path is None:
             return
         try:
-            doc = catalog.load_catalog(path.read_bytes())
+            doc = catalog.load_catalog(path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
         except (catalog.CatalogError, OSError):
             return  # the anchor check reports the document
         accepted = self.ts(ev.block_number)
@@ -487,8 +490,8 @@ class _Audit:
         if old_path is None or new_path is None:
             return
         try:
-            old = catalog.load_catalog(old_path.read_bytes(), max_bytes=1 << 26)
-            new = catalog.load_catalog(new_path.read_bytes(), max_bytes=1 << 26)
+            old = catalog.load_catalog(old_path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
+            new = catalog.load_catalog(new_path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
         except (catalog.CatalogError, OSError):
             return  # the anchor check reports the document
         diff = catalog.diff_catalogs(old, new)
@@ -711,7 +714,7 @@ class _Audit:
             self.find("anchor", f"{where}: document missing from {self.documents}", ev)
             return
         try:
-            cat = catalog.load_catalog(path.read_bytes(), max_bytes=1 << 26)
+            cat = catalog.load_catalog(path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
         except catalog.CatalogInvalid as exc:
             self.find("anchor", f"{where}: {path.name} is not a valid catalog: {exc}", ev)
             return

@@ -160,6 +160,11 @@ STATE_AFTER = {
 }
 
 
+def _item(n: int) -> dict:
+    """An information item with a 200-character name (800 bytes of UTF-8)."""
+    return {"name": f"{n:08d}" + "\U0001f4c4" * 192, "data_type": "字符型", "length": 200}
+
+
 def ready_for_acceptance(
     world: World,
     documents: Path,
@@ -167,18 +172,30 @@ def ready_for_acceptance(
     stale_days: float = 0.0,
     accepted: int = READY_N,
     compiled_against: bool | bytes = False,
+    items: int = 0,
 ) -> tuple[str, Steps]:
     """A project under construction, its catalogs kept in ``documents``: declared v1 of
     :data:`READY_N` resources, acceptance v1 of ``accepted`` (the same resources, and more when
     ``accepted`` is larger: a change to file) with every step confirmed for every resource;
     resource 1 (daily) refreshed ``stale_days`` days ago, the others now. The acceptance catalog
     names no ``declared_digest`` unless ``compiled_against``: ``True`` names the declared v1's
-    digest, bytes name those."""
+    digest, bytes name those. ``items`` > 0 gives every resource of both catalogs that many
+    information items with 200-character names (a catalog of megabytes)."""
     code = "BJ-2026-" + world.new_code()[-4:] + "7"
     led = world.ledger
     led.create_project(world["eitb"], code, world["unit1"].address, "数据刷新测试项目")
     for kind, count in (("declared", READY_N), ("acceptance", accepted)):
         doc = make_catalog(code, kind, 1, count)
+        if items:
+            doc = catalog.catalog_from_document(
+                {
+                    **doc.document,
+                    "resources": [
+                        {**r, "items": [_item(n) for n in range(items)]}
+                        for r in doc.document["resources"]
+                    ],
+                }
+            )
         if kind == "declared":
             declared_digest = doc.digest
         elif compiled_against is not False:

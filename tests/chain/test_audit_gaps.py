@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import catalog
 from api.audit import audit_project
 from chain_client.steps import acceptance_diff
 from tests.gates.docs import make_catalog
@@ -56,3 +57,31 @@ def test_an_acceptance_catalog_compiled_against_another_declared_one_is_found(
     (found,) = _findings(world, code, tmp_path, "change")
     assert other.digest.hex() in found and "art. 21" in found, found
     assert "declared v1" in found, found
+
+
+# -- art. 21: 更新 within the update cycle, for every catalog the audit reads ---------------------
+
+
+def test_a_stale_refresh_in_a_large_acceptance_catalog_is_found(
+    world: World, tmp_path: Path
+) -> None:
+    """A catalog above the parser's default 16 MiB (here ~20 MiB: 12 resources of 2,000 items)
+    is anchored and checked like any other (the audit reads documents up to 64 MiB); its
+    refreshes must be checked against its update cycles too."""
+    code, _ = ready_for_acceptance(world, tmp_path, stale_days=3, items=2_000)
+    size = max(p.stat().st_size for p in tmp_path.glob("*.json"))
+    assert 16 << 20 < size < 1 << 26, size
+    old, new = (
+        catalog.load_catalog(
+            tmp_path.joinpath(f"{bytes(e.args['digest']).hex()}.json").read_bytes(),
+            max_bytes=1 << 26,
+        )
+        for e in world.ledger.anchors(code)
+    )
+    diff = catalog.diff_catalogs(old, new)  # acceptance_diff reads up to 16 MiB, as the client does
+    assert diff.ratio_bp == 0
+    world.ledger.accept(world["unit1"], code, ratio_bp=0, diff_digest=diff.digest)
+    report = audit_project(world.ledger, code, tmp_path)
+    assert report.checked.get("freshness") == 1, report.checked
+    (found,) = [f.message for f in report.findings if f.check == "gate"]
+    assert "1 resource(s), first" in found and "每日" in found, found
