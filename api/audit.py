@@ -24,7 +24,9 @@ Checks, in the order of the project's events (the chain's ``history``):
   document present, every 更新 refresh within its resource's update cycle at acceptance (the
   contract keeps the times, the cycles are in the document); with both anchored catalogs present,
   the change ratio and diff digest recorded at acceptance recomputed (art. 16) and the declared
-  catalog the accepted one names (``declared_digest``) checked to be the reviewed one (art. 21).
+  catalog the accepted one names (``declared_digest``) checked to be the reviewed one (art. 21);
+  a change filing or approval whose evidence is a diff of the anchored catalogs, against the
+  ratio that diff proves (art. 16).
 
 Findings are violations (exit 1). Notices (a missed progress report, a referenced opinion not in
 the documents directory) are reported but do not fail the audit.
@@ -434,6 +436,12 @@ class _Audit:
                 continue
             elif ev.name in ("ChangeFiled", "ChangeApproved"):
                 changes[ev.name] = max(changes.get(ev.name, 0), int(a["ratioBp"]))
+                before = [
+                    e
+                    for e in all_records
+                    if (e.block_number, e.log_index) < (ev.block_number, ev.log_index)
+                ]
+                self._evidence(ev, before)
                 continue
             else:
                 continue
@@ -532,6 +540,57 @@ class _Audit:
                 "change",
                 f"acceptance recorded diff digest {recorded.hex()}; the diff of the anchored "
                 f"catalogs is {diff.digest.hex()}",
+                ev,
+            )
+
+    def _evidence(self, ev: LedgerEvent, anchored: list[LedgerEvent]) -> None:
+        """Art. 16: a change filing or approval carries its ratio and an evidence digest; the
+        contract judges the filing limit by the ratio alone. When the evidence is a catalog diff
+        whose sides are catalogs anchored for the project (declared → acceptance, before the
+        event) and whose proofs verify against their roots, the ratio it proves is the change:
+        recorded smaller, or filed above 15% (which needs EITB's approval), it is a finding.
+        Other evidence (a letter, a report) is not judged here."""
+        digest = bytes(ev.args["evidenceDigest"])
+        path = _find(self.documents, digest)
+        if path is None:
+            return  # the document check gives the notice
+        try:
+            data = catalog.parse_json(path.read_bytes())
+            old_root = bytes.fromhex(data["old"]["merkle_root"])
+            new_root = bytes.fromhex(data["new"]["merkle_root"])
+        except (catalog.CatalogError, OSError, ValueError, TypeError, KeyError):
+            return  # not a catalog diff
+        roots = {
+            (int(e.args["kind"]), bytes(e.args["merkleRoot"])): int(e.args["resourceCount"])
+            for e in anchored
+        }
+        old = roots.get((int(CatalogKind.DECLARED), old_root))
+        new = roots.get((int(CatalogKind.ACCEPTANCE), new_root))
+        if old is None or new is None:
+            return  # not a diff of this project's anchored catalogs
+        try:
+            catalog.verify_diff(data, old_root, new_root, old_count=old, new_count=new)
+        except catalog.CatalogError as exc:
+            self.find("change", f"{ev.name} evidence {path.name} is not a valid diff: {exc}", ev)
+            return
+        diff = catalog.CatalogDiff.from_json(data)
+        self.checked["change"] = self.checked.get("change", 0) + 1
+        proven = min(diff.ratio_bp, catalog.RECORDED_RATIO_LIMIT_BP)
+        got = int(ev.args["ratioBp"])
+        what = "filed (备案)" if ev.name == "ChangeFiled" else "approved"
+        if ev.name == "ChangeFiled" and proven > catalog.FILING_LIMIT_BP:
+            self.find(
+                "change",
+                f"change {what} as {got} bp; its evidence, the diff of the anchored declared and "
+                f"acceptance catalogs, proves {proven} bp, over {catalog.FILING_LIMIT_BP} bp: it "
+                "needs EITB's change approval, not a filing (art. 16)",
+                ev,
+            )
+        elif got < proven:
+            self.find(
+                "change",
+                f"change {what} as {got} bp; its evidence, the diff of the anchored declared and "
+                f"acceptance catalogs, proves {proven} bp (art. 16)",
                 ev,
             )
 

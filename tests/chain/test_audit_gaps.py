@@ -85,3 +85,35 @@ def test_a_stale_refresh_in_a_large_acceptance_catalog_is_found(
     assert report.checked.get("freshness") == 1, report.checked
     (found,) = [f.message for f in report.findings if f.check == "gate"]
     assert "1 resource(s), first" in found and "每日" in found, found
+
+
+# -- art. 16: a filed or approved change against its evidence, the diff of the anchored catalogs ---
+
+
+def _diff_evidence(world: World, documents: Path, code: str) -> catalog.CatalogDiff:
+    diff = acceptance_diff(world.ledger, documents, code)
+    (documents / f"{diff.digest.hex()}.diff.json").write_bytes(diff.canonical)
+    return diff
+
+
+def test_a_change_approved_with_its_diff_passes(world: World, tmp_path: Path) -> None:
+    code, _ = ready_for_acceptance(world, tmp_path, accepted=14)
+    diff = _diff_evidence(world, tmp_path, code)
+    world.ledger.approve_change(world["eitb"], code, diff.ratio_bp, diff.digest)
+    report = audit_project(world.ledger, code, tmp_path)
+    assert report.findings == [], report.findings
+
+
+def test_a_change_over_15_percent_filed_with_its_diff_is_found(
+    world: World, tmp_path: Path
+) -> None:
+    """The unit files (备案) 1500 bp, the most a filing may have, with the diff of its anchored
+    catalogs as evidence, which shows 1667 bp: a change that needed EITB's approval (art. 16).
+    The contract judges the filing by the number it is given."""
+    code, _ = ready_for_acceptance(world, tmp_path, accepted=14)
+    diff = _diff_evidence(world, tmp_path, code)
+    assert diff.ratio_bp == 1667
+    world.ledger.file_change(world["unit1"], code, 1500, diff.digest)
+    (found,) = _findings(world, code, tmp_path, "change")
+    assert "1500 bp" in found and "1667 bp" in found and "approval" in found, found
+    assert "art. 16" in found, found
