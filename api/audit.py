@@ -363,6 +363,7 @@ class _Audit:
                 self.find(
                     "time", f"{missed} quarterly progress report(s) missing (art. 18)", notice=True
                 )
+        self._omissions(p, self.ts(head))
         self._ownership_and_gates(events)
         self.checked["state"] = 1
         if state is not onchain["state"]:
@@ -657,6 +658,7 @@ class _Audit:
                 t <= p.get("accepted", 0) + COMMISSION_WINDOW,
                 "commissioning applied after acceptance + 183 days (art. 23)",
             )
+            p["applied"] = t
         elif n == "ProjectCommissioned":
             p["operation"] = t
         elif n == "SelfEvaluationSubmitted":
@@ -665,6 +667,7 @@ class _Audit:
                 op + SELF_EVAL[0] <= t <= op + SELF_EVAL[1],
                 "self-evaluation outside 12-15 months of operation (art. 30)",
             )
+            p["self_evaluated"] = t
         elif n == "ProjectTerminated":
             p["terminated"] = t
         elif n == "EvaluationReported":
@@ -683,6 +686,8 @@ class _Audit:
                     "calendar recorded on chain differs (art. 31)",
                     ev,
                 )
+            if "rectification_due" in p and not p.get("plan") and t > p["rectification_due"]:
+                p["plans_missed"] = p.get("plans_missed", 0) + 1  # the previous report's
             p["rectification_due"], p["plan"] = due, 0
         elif n == "RectificationPlanSubmitted":
             rule("rectification_due" in p, "rectification plan without an evaluation report")
@@ -692,6 +697,47 @@ class _Audit:
                 "rectification plan after 60 working days of the report (art. 31)",
             )
             p["plan"] = 1
+
+    def _omissions(self, p: dict[str, int], now: int) -> None:
+        """What a deadline required and never came, as of the head block (notices, like a missed
+        progress report: the chain refuses the late act, nothing records its absence). A
+        termination before the deadline ends the obligation."""
+        terminated = p.get("terminated")
+
+        def passed(deadline: int) -> bool:
+            return now > deadline and (terminated is None or terminated > deadline)
+
+        def day(ts: int) -> str:
+            return workdays.day_date(workdays.beijing_day(ts)).isoformat()
+
+        if "accepted" in p and not p.get("applied"):
+            closed = p["accepted"] + COMMISSION_WINDOW
+            if passed(closed):
+                self.find(
+                    "time",
+                    f"no commissioning application within 183 days of acceptance: the window "
+                    f"closed {day(closed)} (art. 23)",
+                    notice=True,
+                )
+        if "operation" in p and not p.get("self_evaluated"):
+            closed = p["operation"] + SELF_EVAL[1]
+            if passed(closed):
+                self.find(
+                    "time",
+                    f"no performance self-evaluation within 12-15 months of operation: the window "
+                    f"closed {day(closed)} (art. 30)",
+                    notice=True,
+                )
+        missed = p.get("plans_missed", 0)
+        if "rectification_due" in p and not p.get("plan") and passed(p["rectification_due"]):
+            missed += 1
+        if missed:
+            self.find(
+                "time",
+                f"{missed} rectification plan(s) not submitted within 60 working days of the "
+                "evaluation report (art. 31)",
+                notice=True,
+            )
 
     def _rectification_due(self, ev: LedgerEvent, t: int) -> tuple[int, int | None]:
         """The deadline of the report ``ev`` (at ``t``) by the calendar words recorded before it

@@ -230,3 +230,25 @@ def test_audit_recomputes_the_deadline_and_checks_the_calendar(
     report = audit_project(world.ledger, code, tmp_path)
     messages = [f.message for f in report.findings if f.check == "time"]
     assert any("holiday arrangement" in m for m in messages), messages
+
+
+def test_audit_notices_a_plan_that_never_came(world: World, tmp_path) -> None:
+    """The contract refuses a late plan; only the audit can say that none came (a notice)."""
+    from api.audit import audit_project
+
+    code = advance(world, "commission")
+    _record(world, world.now())
+    world.ledger.record_evaluation_report(world["eitb"], code, digest())
+    due = world.ledger.evaluation(code)["rectificationDueAt"]
+
+    def notes() -> list[str]:
+        report = audit_project(world.ledger, code, tmp_path)
+        return [n.message for n in report.notices if "rectification plan" in n.message]
+
+    world.chain.advance_time(due - world.now())
+    assert world.now() == due and notes() == []  # the last second of the deadline: still open
+    world.advance_days(1)
+    assert notes() == [
+        "1 rectification plan(s) not submitted within 60 working days of the evaluation "
+        "report (art. 31)"
+    ]
