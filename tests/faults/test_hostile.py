@@ -211,11 +211,14 @@ def _proof_cases() -> list[dict[str, Any]]:
 def test_hostile_proofs_rejected(case: dict[str, Any]) -> None:
     cat = load_catalog(json.dumps(catalog_document("BJ-2026-000001", 1, resources=7)).encode())
     proof = cat.prove(cat.codes[3])
+    # a proof of a bare leaf hash where the leaf is dropped: naming a resource without its leaf
+    # is refused before any path is computed (f1abe96), which would hide the check under test
+    bare = {"leaf": None, "resource_code": None}
     mutate = case["mutate"]
     if mutate == "index":
-        proof = replace(proof, leaf_index=case["value"], leaf=None)
+        proof = replace(proof, leaf_index=case["value"], **bare)
     elif mutate == "size":
-        proof = replace(proof, tree_size=case["value"], leaf=None)
+        proof = replace(proof, tree_size=case["value"], **bare)
     elif mutate == "drop_path":
         proof = replace(proof, audit_path=proof.audit_path[:-1])
     elif mutate == "extend_path":
@@ -225,7 +228,7 @@ def test_hostile_proofs_rejected(case: dict[str, Any]) -> None:
         proof = replace(proof, audit_path=(first, *proof.audit_path[1:]))
     elif mutate == "leaf":
         other = cat.prove(cat.codes[4])
-        proof = replace(proof, leaf_hash=other.leaf_hash, leaf=None)
+        proof = replace(proof, leaf_hash=other.leaf_hash, **bare)
     elif mutate == "short_hash":
         proof = replace(proof, audit_path=(proof.audit_path[0][:31], *proof.audit_path[1:]))
     expected = RootMismatch if case["error"] == "RootMismatch" else ProofInvalid
