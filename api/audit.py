@@ -182,6 +182,7 @@ class _Audit:
         self._member_events: list[LedgerEvent] | None = None
         self._member_events_by_block: dict[int, list[LedgerEvent]] | None = None
         self._calendar_events: list[LedgerEvent] | None = None
+        self._catalogs: dict[bytes, tuple[Path | None, catalog.Catalog | str | None]] = {}
 
     def find(
         self, check: str, msg: str, ev: LedgerEvent | None = None, *, notice: bool = False
@@ -448,18 +449,31 @@ class _Audit:
                 continue
             done.setdefault((int(a["version"]), step), set()).update(int(i) for i in a["indices"])
 
+    def _catalog(self, digest: bytes) -> tuple[Path | None, catalog.Catalog | str | None]:
+        """The document of ``digest``, read and validated once per audit (the anchor, freshness
+        and change checks all read the accepted catalog): ``(path, catalog)``, ``(path, why it
+        is not a valid catalog)``, or ``(None, None)`` when the directory does not hold it."""
+        if digest not in self._catalogs:
+            path = _find(self.documents, digest)
+            loaded: catalog.Catalog | str | None = None
+            if path is not None:
+                try:
+                    loaded = catalog.load_catalog(path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
+                except catalog.CatalogError as exc:
+                    loaded = str(exc)
+                except OSError as exc:
+                    loaded = f"cannot read it: {exc.strerror or exc}"
+            self._catalogs[digest] = (path, loaded)
+        return self._catalogs[digest]
+
     def _freshness(
         self, ev: LedgerEvent, version: int, digest: bytes, refreshed: dict[tuple[int, int], int]
     ) -> None:
         """更新 at acceptance means refreshed within the resource's update cycle (art. 21): the
         cycles are in the acceptance catalog, so this is checked when its document is present
         (the contract holds only the times)."""
-        path = _find(self.documents, digest)
-        if path is None:
-            return
-        try:
-            doc = catalog.load_catalog(path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
-        except (catalog.CatalogError, OSError):
+        doc = self._catalog(digest)[1]
+        if not isinstance(doc, catalog.Catalog):
             return  # the anchor check reports the document
         accepted = self.ts(ev.block_number)
         self.checked["freshness"] = self.checked.get("freshness", 0) + 1
@@ -495,13 +509,8 @@ class _Audit:
         ``declared_digest`` it names, when it names one, must be that catalog's. Without the
         documents this is not checked (the anchor check reports a missing document)."""
         declared = bytes(baseline[-1].args["digest"])
-        old_path, new_path = _find(self.documents, declared), _find(self.documents, accepted)
-        if old_path is None or new_path is None:
-            return
-        try:
-            old = catalog.load_catalog(old_path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
-            new = catalog.load_catalog(new_path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
-        except (catalog.CatalogError, OSError):
+        old, new = self._catalog(declared)[1], self._catalog(accepted)[1]
+        if not isinstance(old, catalog.Catalog) or not isinstance(new, catalog.Catalog):
             return  # the anchor check reports the document
         diff = catalog.diff_catalogs(old, new)
         self.checked["change"] = self.checked.get("change", 0) + 1
@@ -814,14 +823,12 @@ class _Audit:
             )
         if not self.ledger.is_anchored(self.code, kind, version, digest, root, count):
             self.find("anchor", f"{where}: isAnchored is false on chain", ev)
-        path = _find(self.documents, digest)
+        path, cat = self._catalog(digest)
         if path is None:
             self.find("anchor", f"{where}: document missing from {self.documents}", ev)
             return
-        try:
-            cat = catalog.load_catalog(path.read_bytes(), max_bytes=MAX_CATALOG_BYTES)
-        except catalog.CatalogInvalid as exc:
-            self.find("anchor", f"{where}: {path.name} is not a valid catalog: {exc}", ev)
+        if not isinstance(cat, catalog.Catalog):
+            self.find("anchor", f"{where}: {path.name} is not a valid catalog: {cat}", ev)
             return
         for name, want, got in (
             ("digest", digest.hex(), cat.digest.hex()),
