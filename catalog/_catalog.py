@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
@@ -17,7 +18,7 @@ from ._jcs import canonicalize_plain
 from ._merkle import SM3_HASHER, Hasher, InclusionProof, MerkleTree
 from ._model import CatalogKind, CatalogModel, _CrossFieldError
 from ._parse import DEFAULT_MAX_BYTES, json_path, parse_json, read_limited, relative_parts
-from ._raw import raw_canonical
+from ._raw import c_canonical, raw_canonical
 from ._scan import scan_canonical, scanned_head
 
 __all__ = ["Catalog", "catalog_from_document", "load_catalog", "read_catalog", "validate_document"]
@@ -305,6 +306,8 @@ def _raw_catalog(data: bytes) -> tuple[Catalog | None, bool]:
     """
     if b"\\" in data:  # _same_members cannot decide: the exact parser will
         return None, False
+    if c_canonical is not None:
+        return _c_catalog(data, c_canonical)
     leaves = None
     canonical = data
     looks_canonical = (
@@ -330,6 +333,24 @@ def _raw_catalog(data: bytes) -> tuple[Catalog | None, bool]:
         canonical.decode("utf-8")
     except UnicodeDecodeError:
         return None, False
+    return Catalog._raw(data, canonical, leaves), False
+
+
+def _c_catalog(data: bytes, sort: Callable[[bytes], bytes | None]) -> tuple[Catalog | None, bool]:
+    """:func:`_raw_catalog` with the C pass (``catalog/_canon.c``) in place of ``msgspec``.
+
+    The C pass sorts the members, and itself declines what would need a decision: an escape, a
+    number other than a short integer, ``-0``, a duplicate key, invalid UTF-8, a control
+    character in a string, a non-ASCII key, deep nesting. What it returns is therefore the
+    document's RFC 8785 bytes, and also what ``orjson`` would write sorted (hence ``scanned``
+    when the scan declines it); no UTF-8 or duplicate-key check is left to do here.
+    """
+    canonical = sort(data)
+    if canonical is None:
+        return None, False
+    leaves = scan_canonical(canonical)
+    if leaves is None:
+        return None, True
     return Catalog._raw(data, canonical, leaves), False
 
 

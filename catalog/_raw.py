@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -30,7 +31,13 @@ from pydantic import BaseModel
 
 from ._model import CatalogModel
 
-__all__ = ["raw_canonical", "struct_for"]
+__all__ = ["c_canonical", "raw_canonical", "struct_for"]
+
+try:  # the same job in one C pass (catalog/_canon.c), when the package was built with it
+    from ._canon import canonical as _c_canonical
+except ImportError:  # pragma: no cover - built without a C compiler: this module's tier is used
+    _c_canonical = None  # type: ignore[assignment]
+c_canonical: Callable[[bytes], bytes | None] | None = _c_canonical
 
 
 def _unwrap(annotation: Any) -> Any:

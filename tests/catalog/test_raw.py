@@ -1,5 +1,5 @@
-"""The raw tier (``catalog._raw`` + ``_raw_catalog``): members sorted without decoding strings,
-or none to sort when the input is already canonical.
+"""The raw tier (``_raw_catalog``: the C pass of ``catalog/_canon.c``, else ``catalog._raw``):
+members sorted without decoding strings, or none to sort when the input is already canonical.
 
 It must be sound (whatever it accepts, the model accepts, and its bytes are exactly RFC 8785),
 give the same catalog as the exact path, and decline (never wrongly accept) what ``msgspec``
@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from catalog import CatalogInvalid, CatalogModel, load_catalog
 from catalog._catalog import _raw_catalog, catalog_from_document
+from catalog._model import Resource
 from catalog._parse import parse_json
 from catalog._raw import struct_for
 from catalog._scan import scan_canonical
@@ -28,6 +29,19 @@ from catalog._scan import scan_canonical
 from ._helpers import clone, document, example
 from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _mutate
 from .test_scan import EDGES, valid_documents
+
+
+@pytest.fixture(autouse=True, params=["c", "msgspec"])
+def sorter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs twice: with the C pass (``catalog/_canon.c``), and with the ``msgspec``
+    tier that stands in for it where the package was built without a C compiler."""
+    import catalog._catalog as impl
+
+    if request.param == "msgspec":
+        monkeypatch.setattr(impl, "c_canonical", None)
+    else:
+        assert impl.c_canonical is not None, "catalog._canon is not built (make setup builds it)"
+    return str(request.param)
 
 
 def _shuffled(value: Any, rng: random.Random) -> Any:
@@ -108,18 +122,41 @@ def test_raw_tier_is_sound_on_mutations(
 @given(valid_documents(), st.integers(0, 2**32))
 def test_generated_valid_documents_take_the_raw_tier(doc: dict[str, Any], seed: int) -> None:
     _check(doc, seed)
-    short = all(len(s.encode()) <= 200 for s in _strings(doc))
+    short = not _over_scan_limit(doc)
     plain = b"\\" not in json.dumps(doc, ensure_ascii=False).encode()
     for text in _texts(doc, seed):
         assert (_raw_catalog(text)[0] is not None) == (short and plain), text
 
 
-def _strings(value: Any) -> list[str]:
+LONG_TEXTS = {
+    "summary",
+    "share_condition",
+    "share_legal_basis",
+    "open_condition",
+    "open_legal_basis",
+}
+
+
+def _over_scan_limit(value: Any, key: str = "") -> bool:
+    """Whether a string has more UTF-8 bytes than the scan takes (it counts bytes, the model
+    code points): 4,000 in a long text, 200 elsewhere."""
     if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
+        return any(_over_scan_limit(v, k) for k, v in value.items())
     if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return [value] if isinstance(value, str) else []
+        return any(_over_scan_limit(v, key) for v in value)
+    limit = 4000 if key in LONG_TEXTS else 200
+    return isinstance(value, str) and len(value.encode()) > limit
+
+
+def test_long_texts_are_the_model_s() -> None:
+    schema = Resource.model_json_schema()["properties"]
+    long = {name for name, field in schema.items() if "maxLength=4000" in _constraints(field)}
+    assert long == LONG_TEXTS
+
+
+def _constraints(field: dict[str, Any]) -> str:
+    options = field.get("anyOf", [field])
+    return " ".join(f"maxLength={o['maxLength']}" for o in options if "maxLength" in o)
 
 
 @pytest.mark.parametrize("name", ["declared.json", "acceptance.json"])
