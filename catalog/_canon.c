@@ -374,6 +374,408 @@ static PyObject *canonical(PyObject *module, PyObject *arg) {
     return result;
 }
 
+/* ---------------------------------------------------------------------------------------
+ * scan(canonical): catalog._scan.scan_canonical in C. The same contract: `canonical` is the
+ * RFC 8785 text of a parsed document (what canonical() or orjson's sorted dumps wrote); the
+ * result is the list of the resources' bytes (the leaves) when the text is provably a valid
+ * catalog, else None (the document may still be valid: the next tiers decide). Sufficient, not
+ * complete: a text is at most 200 (long text 4,000) *bytes* here, where the model counts code
+ * points. Every object's members come in sorted order in such a text, so the grammar below is
+ * the model's fields in that order, as _scan.py's expressions are; the tables are checked
+ * against the model by tests/catalog/test_scan.py, which also runs every scan test on both.
+ */
+
+typedef struct {
+    const unsigned char *p, *end;
+} cursor;
+
+#define TEXT_LIMIT 200
+#define LONG_LIMIT 4000
+#define SCAN_MAX_ITEMS 2000
+#define SCAN_MAX_RESOURCES 100000
+#define SCAN_MAX_RELATED 1000
+
+static const char *const DATA_TYPES[] = {"字符型", "数值型", "货币型", "日期型", "日期时间型", "逻辑型",
+                                         "备注型", "二进制", "浮点型", "整型", "通用型", NULL};
+static const char *const UPDATE_CYCLES[] = {"实时", "每日", "每周", "每月",
+                                            "每季度", "每半年", "每年", "不定期", NULL};
+/* in this order: unconditional, conditional, none */
+static const char *const SHARE_TYPES[] = {"无条件共享", "有条件共享", "不予共享", NULL};
+static const char *const OPEN_TYPES[] = {"无条件开放", "有条件开放", "不予开放", NULL};
+static const char *const KINDS[] = {"declared", "acceptance", NULL};
+static const char SCHEMA[] = "mulu.catalog/v1";
+
+/* the bytes `lit` next: consumed, else nothing moves */
+static int take(cursor *c, const char *lit, Py_ssize_t n) {
+    if (c->end - c->p < n || memcmp(c->p, lit, (size_t)n) != 0) return 0;
+    c->p += n;
+    return 1;
+}
+#define TAKE(c, lit) take((c), (lit), (Py_ssize_t)sizeof(lit) - 1)
+
+/* A string token: its content in [*s, *s + *n) (no quote in it: the text has no backslash). */
+static int string(cursor *c, const unsigned char **s, Py_ssize_t *n) {
+    if (c->p >= c->end || *c->p != '"') return 0;
+    const unsigned char *close = memchr(c->p + 1, '"', (size_t)(c->end - c->p - 1));
+    if (close == NULL) return 0;
+    *s = c->p + 1;
+    *n = close - *s;
+    c->p = close + 1;
+    return 1;
+}
+
+static int text(cursor *c, Py_ssize_t limit) {
+    const unsigned char *s;
+    Py_ssize_t n;
+    return string(c, &s, &n) && n >= 1 && n <= limit;
+}
+
+static int null_or_text(cursor *c, Py_ssize_t limit) { return TAKE(c, "null") || text(c, limit); }
+
+/* the index of the string's value in `table`, or -1 */
+static int one_of(cursor *c, const char *const *table) {
+    const unsigned char *s;
+    Py_ssize_t n;
+    if (!string(c, &s, &n)) return -1;
+    for (int i = 0; table[i] != NULL; i++)
+        if ((Py_ssize_t)strlen(table[i]) == n && memcmp(s, table[i], (size_t)n) == 0) return i;
+    return -1;
+}
+
+static int all_digits(const unsigned char *s, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+static int all_upper(const unsigned char *s, Py_ssize_t n) {
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (s[i] < 'A' || s[i] > 'Z') return 0;
+    return 1;
+}
+
+/* an integer 1..1,000,000 written without leading zero (the model's ge=1, le=1_000_000) */
+static int int_1_to_1m(cursor *c) {
+    const unsigned char *s = c->p;
+    while (c->p < c->end && *c->p >= '0' && *c->p <= '9') c->p++;
+    Py_ssize_t n = c->p - s;
+    if (n < 1 || n > 7 || *s == '0') return 0;
+    long value = 0;
+    for (Py_ssize_t i = 0; i < n; i++) value = value * 10 + (s[i] - '0');
+    return value <= 1000000;
+}
+
+/* [1-3][0-9]{5}([0-9]{3})? */
+static int classification_code(const unsigned char *s, Py_ssize_t n) {
+    return (n == 6 || n == 9) && s[0] >= '1' && s[0] <= '3' && all_digits(s, n);
+}
+
+/* [1-3][0-9]{5}([0-9]{3})?/[0-9]{6} */
+static int resource_code(const unsigned char *s, Py_ssize_t n) {
+    return n >= 13 && s[n - 7] == '/' && classification_code(s, n - 7) && all_digits(s + n - 6, 6);
+}
+
+/* [0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10} */
+static int credit_char(unsigned char ch) {
+    return (ch >= '0' && ch <= '9') ||
+           (ch >= 'A' && ch <= 'Y' && ch != 'I' && ch != 'O' && ch != 'S' && ch != 'V');
+}
+
+static int provider_code(const unsigned char *s, Py_ssize_t n) {
+    if (n != 18 || !all_digits(s + 2, 6)) return 0;
+    for (int i = 0; i < 18; i++)
+        if ((i < 2 || i >= 8) && !credit_char(s[i])) return 0;
+    return 1;
+}
+
+/* [A-Z]{2}-[0-9]{4}-[0-9]{4,6}(-[A-Z0-9]{1,8})? */
+static int project_code(const unsigned char *s, Py_ssize_t n) {
+    if (n < 12 || !all_upper(s, 2) || s[2] != '-' || !all_digits(s + 3, 4) || s[7] != '-') return 0;
+    Py_ssize_t i = 8;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    if (i - 8 < 4 || i - 8 > 6) return 0;
+    if (i == n) return 1;
+    Py_ssize_t rest = n - i - 1;
+    if (s[i] != '-' || rest < 1 || rest > 8) return 0;
+    for (Py_ssize_t k = i + 1; k < n; k++)
+        if (!((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= '0' && s[k] <= '9'))) return 0;
+    return 1;
+}
+
+/* [0-9a-f]{64} */
+static int digest_hex(const unsigned char *s, Py_ssize_t n) {
+    if (n != 64) return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    return 1;
+}
+
+static int number_at(const unsigned char *s, int n) {
+    int v = 0;
+    for (int i = 0; i < n; i++) v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* YYYY-MM-DD and a calendar date (datetime.date.fromisoformat: years 1..9999) */
+static int calendar_date(const unsigned char *s, Py_ssize_t n) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (n != 10 || !all_digits(s, 4) || s[4] != '-' || !all_digits(s + 5, 2) || s[7] != '-' ||
+        !all_digits(s + 8, 2))
+        return 0;
+    int y = number_at(s, 4), m = number_at(s + 5, 2), d = number_at(s + 8, 2);
+    if (y < 1 || m < 1 || m > 12 || d < 1) return 0;
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return d <= days[m - 1] + (m == 2 && leap);
+}
+
+/* `{"catalogue":...}`; the classification code's content in [*code, *code + *n) */
+static int classification(cursor *c, const unsigned char **code, Py_ssize_t *n) {
+    return TAKE(c, "{\"catalogue\":") && text(c, TEXT_LIMIT) && TAKE(c, ",\"category\":") &&
+           text(c, TEXT_LIMIT) && TAKE(c, ",\"code\":") && string(c, code, n) &&
+           classification_code(*code, *n) && TAKE(c, ",\"item\":") && text(c, TEXT_LIMIT) &&
+           (!TAKE(c, ",\"sub_item\":") || null_or_text(c, TEXT_LIMIT)) && TAKE(c, "}");
+}
+
+static int item(cursor *c) {
+    if (!TAKE(c, "{\"data_type\":") || one_of(c, DATA_TYPES) < 0) return 0;
+    if (TAKE(c, ",\"length\":") && !TAKE(c, "null") && !int_1_to_1m(c)) return 0;
+    return TAKE(c, ",\"name\":") && text(c, TEXT_LIMIT) && TAKE(c, "}");
+}
+
+enum { ABSENT = 0, NUL = 1, GIVEN = 2 };
+
+/* an optional member `,"key":` null or a long text: ABSENT, NUL or GIVEN; -1 if malformed */
+static int optional_long(cursor *c, const char *key, Py_ssize_t n) {
+    if (!take(c, key, n)) return ABSENT;
+    if (TAKE(c, "null")) return NUL;
+    return text(c, LONG_LIMIT) ? GIVEN : -1;
+}
+#define OPTIONAL_LONG(c, key) optional_long((c), (key), (Py_ssize_t)sizeof(key) - 1)
+
+typedef struct {
+    const unsigned char *s;
+    Py_ssize_t n;
+} code_span;
+
+/* the related codes: distinct resource codes, none the resource's own */
+static int related_codes(cursor *c, const unsigned char *own, Py_ssize_t own_n) {
+    code_span codes[SCAN_MAX_RELATED];
+    Py_ssize_t count = 0;
+    if (!TAKE(c, "[")) return 0;
+    if (TAKE(c, "]")) return 1;
+    for (;;) {
+        const unsigned char *s;
+        Py_ssize_t n;
+        if (count == SCAN_MAX_RELATED || !string(c, &s, &n) || !resource_code(s, n)) return 0;
+        if (n == own_n && memcmp(s, own, (size_t)n) == 0) return 0;
+        for (Py_ssize_t i = 0; i < count; i++)
+            if (codes[i].n == n && memcmp(codes[i].s, s, (size_t)n) == 0) return 0;
+        codes[count].s = s;
+        codes[count++].n = n;
+        if (TAKE(c, "]")) return 1;
+        if (!TAKE(c, ",")) return 0;
+    }
+}
+
+/* one resource; its code's content in [*code, *code + *n) */
+static int resource(cursor *c, const unsigned char **code, Py_ssize_t *code_n) {
+    const unsigned char *cc;
+    Py_ssize_t cc_n;
+    if (!TAKE(c, "{\"classification\":") || !classification(c, &cc, &cc_n)) return 0;
+    if (!TAKE(c, ",\"code\":") || !string(c, code, code_n) || *code_n != cc_n + 7 ||
+        memcmp(*code, cc, (size_t)cc_n) != 0 || (*code)[cc_n] != '/' ||
+        !all_digits(*code + cc_n + 1, 6))
+        return 0;
+    if (!TAKE(c, ",\"format\":") || !text(c, TEXT_LIMIT) || !TAKE(c, ",\"items\":[")) return 0;
+    for (int count = 0;; count++) {
+        if (count == SCAN_MAX_ITEMS || !item(c)) return 0;
+        if (TAKE(c, "]")) break;
+        if (!TAKE(c, ",")) return 0;
+    }
+    if (!TAKE(c, ",\"name\":") || !text(c, TEXT_LIMIT)) return 0;
+    int open_condition = OPTIONAL_LONG(c, ",\"open_condition\":");
+    int open_basis = OPTIONAL_LONG(c, ",\"open_legal_basis\":");
+    if (open_condition < 0 || open_basis < 0 || !TAKE(c, ",\"open_type\":")) return 0;
+    switch (one_of(c, OPEN_TYPES)) { /* a condition exactly when conditional, a basis when none */
+    case 0:
+        if (open_condition == GIVEN || open_basis == GIVEN) return 0;
+        break;
+    case 1:
+        if (open_condition != GIVEN || open_basis == GIVEN) return 0;
+        break;
+    case 2:
+        if (open_condition == GIVEN || open_basis != GIVEN) return 0;
+        break;
+    default:
+        return 0;
+    }
+    if (!TAKE(c, ",\"provider\":") || !text(c, TEXT_LIMIT) || !TAKE(c, ",\"provider_code\":"))
+        return 0;
+    const unsigned char *s;
+    Py_ssize_t n;
+    if (!string(c, &s, &n) || !provider_code(s, n)) return 0;
+    if (TAKE(c, ",\"publish_date\":") && !TAKE(c, "null") &&
+        !(string(c, &s, &n) && calendar_date(s, n)))
+        return 0;
+    if (TAKE(c, ",\"related_codes\":") && !related_codes(c, *code, *code_n)) return 0;
+    int share_condition = OPTIONAL_LONG(c, ",\"share_condition\":");
+    int share_basis = OPTIONAL_LONG(c, ",\"share_legal_basis\":");
+    if (share_condition < 0 || share_basis < 0) return 0;
+    int method = ABSENT;
+    if (TAKE(c, ",\"share_method\":")) {
+        if (TAKE(c, "null"))
+            method = NUL;
+        else if (text(c, TEXT_LIMIT))
+            method = GIVEN;
+        else
+            return 0;
+    }
+    if (!TAKE(c, ",\"share_type\":")) return 0;
+    switch (one_of(c, SHARE_TYPES)) { /* as for opening, and a method unless none */
+    case 0:
+        if (share_condition == GIVEN || share_basis == GIVEN || method != GIVEN) return 0;
+        break;
+    case 1:
+        if (share_condition != GIVEN || share_basis == GIVEN || method != GIVEN) return 0;
+        break;
+    case 2:
+        if (share_condition == GIVEN || share_basis != GIVEN) return 0;
+        break;
+    default:
+        return 0;
+    }
+    return TAKE(c, ",\"summary\":") && text(c, LONG_LIMIT) && TAKE(c, ",\"update_cycle\":") &&
+           one_of(c, UPDATE_CYCLES) >= 0 && TAKE(c, "}");
+}
+
+static int compare_codes(const void *a, const void *b) {
+    const code_span *x = a, *y = b;
+    Py_ssize_t n = x->n < y->n ? x->n : y->n;
+    int c = memcmp(x->s, y->s, (size_t)n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* the leaves' spans into `spans` (pairs of offsets) when the document is provably valid */
+static int scan_document(const unsigned char *text_, Py_ssize_t size, Py_ssize_t **spans,
+                         Py_ssize_t *count, int *nomem) {
+    cursor c = {text_, text_ + size};
+    const unsigned char *s;
+    Py_ssize_t n, cap = 0;
+    code_span *codes = NULL;
+    int ok = 0, digest = 0;
+    *count = 0;
+    if (!TAKE(&c, "{")) return 0;
+    if (TAKE(&c, "\"declared_digest\":")) {
+        if (!TAKE(&c, "null")) {
+            if (!string(&c, &s, &n) || !digest_hex(s, n)) return 0;
+            digest = 1;
+        }
+        if (!TAKE(&c, ",")) return 0;
+    }
+    if (!TAKE(&c, "\"kind\":")) return 0;
+    int kind = one_of(&c, KINDS);
+    if (kind < 0 || (kind == 0 && digest)) return 0; /* a declared catalog names no digest */
+    if (!TAKE(&c, ",\"project_code\":") || !string(&c, &s, &n) || !project_code(s, n)) return 0;
+    if (TAKE(&c, ",\"project_name\":") && !null_or_text(&c, TEXT_LIMIT)) return 0;
+    if (!TAKE(&c, ",\"resources\":[")) return 0;
+    if (!(c.p < c.end && *c.p == ']')) {
+        for (;;) {
+            if (*count == SCAN_MAX_RESOURCES) goto done;
+            if (*count == cap) {
+                cap = cap ? 2 * cap : 128;
+                Py_ssize_t *grown = PyMem_RawRealloc(*spans, (size_t)cap * 2 * sizeof(Py_ssize_t));
+                code_span *more = grown ? PyMem_RawRealloc(codes, (size_t)cap * sizeof(code_span))
+                                        : NULL;
+                if (grown) *spans = grown;
+                if (more) codes = more;
+                if (grown == NULL || more == NULL) {
+                    *nomem = 1;
+                    goto done;
+                }
+            }
+            Py_ssize_t start = c.p - text_;
+            if (!resource(&c, &codes[*count].s, &codes[*count].n)) goto done;
+            (*spans)[2 * *count] = start;
+            (*spans)[2 * *count + 1] = c.p - text_;
+            ++*count;
+            if (!TAKE(&c, ",")) break;
+        }
+    }
+    if (!TAKE(&c, "],\"schema\":") || !string(&c, &s, &n) || n != (Py_ssize_t)sizeof(SCHEMA) - 1 ||
+        memcmp(s, SCHEMA, (size_t)n) != 0)
+        goto done;
+    if (TAKE(&c, ",\"unit\":") && !null_or_text(&c, TEXT_LIMIT)) goto done;
+    if (!TAKE(&c, ",\"version\":") || !int_1_to_1m(&c) || !TAKE(&c, "}") || c.p != c.end) goto done;
+    /* resource codes unique in the catalog */
+    qsort(codes, (size_t)*count, sizeof(code_span), compare_codes);
+    for (Py_ssize_t i = 1; i < *count; i++)
+        if (compare_codes(&codes[i - 1], &codes[i]) == 0) goto done;
+    ok = 1;
+done:
+    PyMem_RawFree(codes);
+    return ok;
+}
+
+static PyObject *scan(PyObject *module, PyObject *arg) {
+    (void)module;
+    if (!PyBytes_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "scan() takes bytes, not %.100s", Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    const unsigned char *text_ = (const unsigned char *)PyBytes_AS_STRING(arg);
+    Py_ssize_t size = PyBytes_GET_SIZE(arg), count = 0, *spans = NULL;
+    int ok, nomem = 0;
+    if (memchr(text_, '\\', (size_t)size) != NULL) Py_RETURN_NONE; /* an escape: exact tiers */
+    Py_BEGIN_ALLOW_THREADS
+    ok = scan_document(text_, size, &spans, &count, &nomem);
+    Py_END_ALLOW_THREADS
+    if (nomem) {
+        PyMem_RawFree(spans);
+        return PyErr_NoMemory();
+    }
+    if (!ok) {
+        PyMem_RawFree(spans);
+        Py_RETURN_NONE;
+    }
+    PyObject *leaves = PyList_New(count);
+    for (Py_ssize_t i = 0; leaves != NULL && i < count; i++) {
+        PyObject *leaf = PyBytes_FromStringAndSize((const char *)text_ + spans[2 * i],
+                                                   spans[2 * i + 1] - spans[2 * i]);
+        if (leaf == NULL) Py_CLEAR(leaves);
+        else PyList_SET_ITEM(leaves, i, leaf);
+    }
+    PyMem_RawFree(spans);
+    return leaves;
+}
+
+static PyObject *tables(void) {
+    const char *const *all[] = {DATA_TYPES, UPDATE_CYCLES, SHARE_TYPES, OPEN_TYPES, KINDS};
+    const char *names[] = {"data_type", "update_cycle", "share_type", "open_type", "kind"};
+    PyObject *dict = PyDict_New();
+    for (int t = 0; dict != NULL && t < 5; t++) {
+        PyObject *values = PyTuple_New(0);
+        for (int i = 0; values != NULL && all[t][i] != NULL; i++) {
+            PyObject *value = PyUnicode_FromString(all[t][i]);
+            if (value == NULL || _PyTuple_Resize(&values, i + 1) < 0) {
+                Py_XDECREF(value);
+                Py_CLEAR(values);
+                break;
+            }
+            PyTuple_SET_ITEM(values, i, value);
+        }
+        if (values == NULL || PyDict_SetItemString(dict, names[t], values) < 0) Py_CLEAR(dict);
+        Py_XDECREF(values);
+    }
+    if (dict == NULL) return NULL;
+    PyObject *limits = Py_BuildValue("{s:s,s:i,s:i,s:i,s:i,s:i}", "schema", SCHEMA, "text",
+                                     TEXT_LIMIT, "long_text", LONG_LIMIT, "items", SCAN_MAX_ITEMS,
+                                     "resources", SCAN_MAX_RESOURCES, "related_codes",
+                                     SCAN_MAX_RELATED);
+    if (limits == NULL || PyDict_Update(dict, limits) < 0) Py_CLEAR(dict);
+    Py_XDECREF(limits);
+    return dict;
+}
+
 static PyMethodDef methods[] = {
     {"canonical", canonical, METH_O,
      "canonical(data, /)\n--\n\n"
@@ -381,6 +783,10 @@ static PyMethodDef methods[] = {
      "escape, a non-ASCII key, a number other than an integer of at most 15 digits, -0, a\n"
      "duplicate key, invalid UTF-8 or a control character in a string, nesting deeper than\n"
      "MAX_DEPTH, or not one JSON object."},
+    {"scan", scan, METH_O,
+     "scan(canonical, /)\n--\n\n"
+     "catalog._scan.scan_canonical in C: the leaves (each resource's bytes) when the RFC 8785\n"
+     "text ``canonical`` is provably a valid catalog, else None (the next tiers decide)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -394,6 +800,12 @@ PyMODINIT_FUNC PyInit__canon(void) {
     init_classes();
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
+    PyObject *scan_tables = tables();
+    if (scan_tables == NULL || PyModule_AddObject(module, "SCAN_TABLES", scan_tables) < 0) {
+        Py_XDECREF(scan_tables);
+        Py_DECREF(module);
+        return NULL;
+    }
     if (PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0) {
         Py_DECREF(module);
         return NULL;

@@ -4,6 +4,7 @@ to be, and its leaves are the RFC 8785 bytes of the resources."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -14,10 +15,52 @@ from hypothesis import strategies as st
 
 from catalog import CatalogInvalid, load_catalog
 from catalog._catalog import Catalog
-from catalog._scan import RESOURCE, scan_canonical
+from catalog._model import (
+    CatalogKind,
+    DataType,
+    OpenType,
+    ShareType,
+    UpdateCycle,
+)
+from catalog._scan import RESOURCE, scan_canonical_c, scan_canonical_py
 
 from ._helpers import clone, document, example, resource
 from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _mutate, _paths
+
+
+def scan_canonical(canonical: bytes) -> list[bytes] | None:
+    """Both scans, which must agree: the C one (``catalog/_canon.c``, which ``load_catalog``
+    uses) and ``_scan.py``'s expressions (used where the package was built without it)."""
+    assert scan_canonical_c is not None, "catalog._canon is not built (make setup builds it)"
+    leaves = scan_canonical_c(canonical)
+    assert leaves == scan_canonical_py(canonical), canonical
+    return leaves
+
+
+def test_the_c_scan_has_the_model_s_tables() -> None:
+    """The C scan spells out the enums and limits the expressions take from the model."""
+    from catalog import _canon
+    from catalog._model import MAX_ITEMS, MAX_RESOURCES, SCHEMA_ID
+
+    tables = _canon.SCAN_TABLES
+    for key, enum in [
+        ("data_type", DataType),
+        ("update_cycle", UpdateCycle),
+        ("share_type", ShareType),
+        ("open_type", OpenType),
+        ("kind", CatalogKind),
+    ]:
+        assert list(tables[key]) == [member.value for member in enum], key
+    # the C code relies on this order of the conditional kinds: unconditional, conditional, none
+    assert tables["share_type"] == ("无条件共享", "有条件共享", "不予共享")
+    assert tables["open_type"] == ("无条件开放", "有条件开放", "不予开放")
+    assert (tables["schema"], tables["items"], tables["resources"]) == (
+        SCHEMA_ID,
+        MAX_ITEMS,
+        MAX_RESOURCES,
+    )
+    assert (tables["text"], tables["long_text"], tables["related_codes"]) == (200, 4000, 1000)
+
 
 # beyond test_fast's replacements: the edges of what this tier decides by itself
 EDGES = st.sampled_from(
@@ -503,3 +546,67 @@ def _at(doc: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
         doc = doc[part]
     return doc
+
+
+# The C scan checks the model's patterns by hand. Every single-character edit (replace with any
+# character of the alphabet, insert one, drop one) of valid values of each code field, and of
+# dates around the calendar's edges: both scans must agree (scan_canonical above), and what
+# they accept the model must accept, and the reverse (the values are short and plain).
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ`abfgz-/: "
+_CODE_FIELDS: dict[str, tuple[Callable[[dict[str, Any], str], object], list[str]]] = {
+    "project_code": (
+        lambda d, v: d.update(project_code=v),
+        ["BJ-2026-0001", "BJ-2026-000123", "BJ-2026-00012-A1B2C3D4", "BJ-2026-0001-Z"],
+    ),
+    "declared_digest": (
+        lambda d, v: d.update(kind="acceptance", declared_digest=v),
+        ["0123456789abcdef" * 4],
+    ),
+    "provider_code": (
+        lambda d, v: d["resources"][0].update(provider_code=v),
+        ["11110000MB0123456X", "YY999999PQRTUWXY01"],
+    ),
+    "publish_date": (
+        lambda d, v: d["resources"][0].update(publish_date=v),
+        ["2024-02-29", "2023-02-28", "2000-02-29", "1900-02-28", "0001-01-01", "9999-12-31"],
+    ),
+    "related_codes": (
+        lambda d, v: d["resources"][0].update(related_codes=[v]),
+        ["101001/000002", "301001001/999999"],
+    ),
+    "classification.code": (
+        lambda d, v: (
+            d["resources"][0]["classification"].update(code=v),
+            d["resources"][0].update(code=f"{v}/000001"),
+        ),
+        ["101001", "301001001"],
+    ),
+    "code": (
+        lambda d, v: d["resources"][0].update(code=v),
+        ["101001/000001", "101001/999999"],
+    ),
+}
+
+
+def _single_edits(value: str) -> set[str]:
+    edits = {value}
+    for at in range(len(value) + 1):
+        edits.add(value[:at] + value[at + 1 :])
+        for char in _ALPHABET:
+            edits.add(value[:at] + char + value[at + 1 :])
+            edits.add(value[:at] + char + value[at:])
+    return edits
+
+
+@pytest.mark.parametrize("field", list(_CODE_FIELDS))
+def test_hand_written_patterns_match_the_model_s(field: str) -> None:
+    put, valid = _CODE_FIELDS[field]
+    accepted = 0
+    for value in sorted({e for v in valid for e in _single_edits(v)}):
+        doc = document(2)
+        put(doc, value)
+        canonical = _canonical(doc)
+        leaves = scan_canonical(canonical)
+        assert (leaves is not None) == _model_ok(doc), (field, value)
+        accepted += leaves is not None
+    assert accepted >= len(valid)  # the valid values themselves
