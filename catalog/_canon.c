@@ -121,10 +121,12 @@ static int parse_string(parser *ps, int key) {
             if (end - s < 2 || !is_cont(s[1])) return DECLINE;
             s += 2;
             break;
-        case LEAD3:
-            if (end - s < 3 || !is_cont(s[1]) || !is_cont(s[2])) return DECLINE;
-            if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0)) return DECLINE;
-            s += 3;
+        case LEAD3: /* CJK text: a run of three-byte characters */
+            do {
+                if (end - s < 3 || !is_cont(s[1]) || !is_cont(s[2])) return DECLINE;
+                if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0)) return DECLINE;
+                s += 3;
+            } while (s < end && ((c = *s) & 0xF0) == 0xE0);
             break;
         case LEAD4:
             if (end - s < 4 || !is_cont(s[1]) || !is_cont(s[2]) || !is_cont(s[3])) return DECLINE;
@@ -168,8 +170,8 @@ static int parse_literal(parser *ps, const char *word, Py_ssize_t n) {
 
 static inline int compare_keys(const member *x, const member *y) {
     Py_ssize_t n = x->klen < y->klen ? x->klen : y->klen;
-    int c = memcmp(x->key, y->key, (size_t)n);
-    if (c) return c;
+    for (Py_ssize_t i = 0; i < n; i++) /* keys are short: no call to memcmp */
+        if (x->key[i] != y->key[i]) return x->key[i] < y->key[i] ? -1 : 1;
     return (x->klen > y->klen) - (x->klen < y->klen);
 }
 
