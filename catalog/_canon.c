@@ -338,12 +338,16 @@ static int parse_document(parser *ps) {
     return OK;
 }
 
+/* both entry points take one bytes object */
+static int is_bytes(PyObject *arg, const char *function) {
+    if (PyBytes_Check(arg)) return 1;
+    PyErr_Format(PyExc_TypeError, "%s() takes bytes, not %.100s", function, Py_TYPE(arg)->tp_name);
+    return 0;
+}
+
 static PyObject *canonical(PyObject *module, PyObject *arg) {
     (void)module;
-    if (!PyBytes_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "canonical() takes bytes, not %.100s", Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
+    if (!is_bytes(arg, "canonical")) return NULL;
     Py_ssize_t size = PyBytes_GET_SIZE(arg);
     if (size == 0 || memchr(PyBytes_AS_STRING(arg), '\\', (size_t)size) != NULL) Py_RETURN_NONE;
     PyObject *result = PyBytes_FromStringAndSize(NULL, size);
@@ -720,10 +724,7 @@ done:
 
 static PyObject *scan(PyObject *module, PyObject *arg) {
     (void)module;
-    if (!PyBytes_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "scan() takes bytes, not %.100s", Py_TYPE(arg)->tp_name);
-        return NULL;
-    }
+    if (!is_bytes(arg, "scan")) return NULL;
     const unsigned char *text_ = (const unsigned char *)PyBytes_AS_STRING(arg);
     Py_ssize_t size = PyBytes_GET_SIZE(arg), count = 0, *spans = NULL;
     int ok, nomem = 0;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,14 @@ def ref_path(m: int, leaves: list[bytes], algorithm: str = "sm3") -> list[bytes]
     if m < k:
         return ref_path(m, leaves[:k], algorithm) + [ref_root(leaves[k:], algorithm)]
     return ref_path(m - k, leaves[k:], algorithm) + [ref_root(leaves[:k], algorithm)]
+
+
+def shuffled(value: Any, rng: random.Random) -> Any:
+    """The same value with every object's members in a random order."""
+    if isinstance(value, dict):
+        items = list(value.items())
+        rng.shuffle(items)
+        return {k: shuffled(v, rng) for k, v in items}
+    if isinstance(value, list):
+        return [shuffled(v, rng) for v in value]
+    return value

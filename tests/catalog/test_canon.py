@@ -37,7 +37,7 @@ from hypothesis import strategies as st
 
 from catalog._canon import MAX_DEPTH, canonical
 
-from ._helpers import EXAMPLES
+from ._helpers import EXAMPLES, shuffled
 
 # --- the reference: the spec, written independently of the C code ----------------------------
 
@@ -187,16 +187,6 @@ def _spacing(seed: int) -> Callable[[], str]:
     return lambda: "".join(rng.choice(" \t\n\r") for _ in range(rng.choice((0, 0, 0, 1, 3))))
 
 
-def _shuffled(value: Any, rng: random.Random) -> Any:
-    if isinstance(value, dict):
-        items = list(value.items())
-        rng.shuffle(items)
-        return {k: _shuffled(v, rng) for k, v in items}
-    if isinstance(value, list):
-        return [_shuffled(v, rng) for v in value]
-    return value
-
-
 # json.dumps keyword arguments, and whether the text can have \\u escapes of non-ASCII
 STYLES: list[tuple[dict[str, Any], bool]] = [
     ({"ensure_ascii": False, "separators": (",", ":")}, False),
@@ -273,7 +263,7 @@ def test_written_trees_match_the_reference_and_the_tree(tree: _Obj, seed: int) -
 @given(WILD, st.integers(0, 2**32))
 def test_json_dumps_styles_match_the_reference(tree: _Obj, seed: int) -> None:
     value = _value(tree)
-    for doc in (value, _shuffled(value, random.Random(seed))):
+    for doc in (value, shuffled(value, random.Random(seed))):
         for kwargs, ascii_only in STYLES:
             data = json.dumps(doc, **kwargs).encode()
             ok = _accepted(_tree(doc), ascii_only=ascii_only)
@@ -286,7 +276,7 @@ def test_clean_documents_are_canonicalised(tree: _Obj, seed: int) -> None:
     value = _value(tree)
     want = rfc8785.dumps(value)
     texts = [_write(tree, _spacing(seed)).encode(), want]
-    for doc in (value, _shuffled(value, random.Random(seed))):
+    for doc in (value, shuffled(value, random.Random(seed))):
         texts += [json.dumps(doc, **kwargs).encode() for kwargs, _ in STYLES[:4]]
     for data in texts:
         assert canonical(data) == want, data

@@ -26,7 +26,7 @@ from catalog._parse import parse_json
 from catalog._raw import struct_for
 from catalog._scan import scan_canonical
 
-from ._helpers import clone, document, example
+from ._helpers import clone, document, example, shuffled
 from .test_fast import BASES, DELETE, REPLACEMENTS, _model_ok, _mutate
 from .test_scan import EDGES, valid_documents
 
@@ -44,23 +44,12 @@ def sorter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     return str(request.param)
 
 
-def _shuffled(value: Any, rng: random.Random) -> Any:
-    """The same value with every object's members in a random order."""
-    if isinstance(value, dict):
-        items = list(value.items())
-        rng.shuffle(items)
-        return {k: _shuffled(v, rng) for k, v in items}
-    if isinstance(value, list):
-        return [_shuffled(v, rng) for v in value]
-    return value
-
-
 def _texts(doc: Any, seed: int) -> list[bytes]:
     """Minified and spaced, members as given and shuffled, and canonical when it can be."""
     rng = random.Random(seed)
     texts = [
         json.dumps(d, ensure_ascii=False, separators=sep).encode()
-        for d in (doc, _shuffled(doc, rng))
+        for d in (doc, shuffled(doc, rng))
         for sep in ((",", ":"), (", ", ": "))
     ]
     try:

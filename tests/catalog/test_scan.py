@@ -610,3 +610,10 @@ def test_hand_written_patterns_match_the_model_s(field: str) -> None:
         assert (leaves is not None) == _model_ok(doc), (field, value)
         accepted += leaves is not None
     assert accepted >= len(valid)  # the valid values themselves
+
+
+@pytest.mark.parametrize("value", ["{}", bytearray(b"{}"), memoryview(b"{}"), 1, None])
+def test_the_c_scan_takes_bytes_only(value: Any) -> None:
+    assert scan_canonical_c is not None
+    with pytest.raises(TypeError, match=r"scan\(\) takes bytes"):
+        scan_canonical_c(value)
