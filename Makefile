@@ -51,7 +51,7 @@ run: setup
 
 ## the whole suite (what CI runs)
 test: setup check-hardhat
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 3 --dist worksteal -q
 
 test-fast: setup
 	$(PY) -m pytest -n 2 -q -m "not anvil and not slow"

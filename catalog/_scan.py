@@ -216,7 +216,7 @@ except ImportError:  # pragma: no cover - built without a C compiler
 
 scan_canonical_c: Callable[[bytes], list[bytes] | None] | None = _scan_c
 #: the scan the tiers use: the C one when built, else :func:`scan_canonical_py`. Both decide
-#: alike; tests/catalog/test_scan.py runs every test on each.
+#: alike: tests/catalog/test_scan.py puts every document it scans through both and compares.
 scan_canonical: Callable[[bytes], list[bytes] | None] = scan_canonical_c or scan_canonical_py
 
 

@@ -87,6 +87,11 @@ def _expected(data: bytes) -> bytes | None:
         text = data.decode("utf-8")  # strict: what Python refuses is not UTF-8
     except UnicodeDecodeError:
         return None
+    # json's C decoder recurses once per level, bounded only by the recursion limit, which
+    # py_ecc (imported by other tests in the same worker) raises to 100,000: 100,000 levels
+    # then overflow the C stack. Bound it here; anything that deep is declined anyway.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(min(limit, 4 * DEPTH + 1000))
     try:
         value = json.loads(  # strict=True: no raw control character inside a string
             text,
@@ -97,6 +102,8 @@ def _expected(data: bytes) -> bytes | None:
         )
     except (ValueError, _Declined, RecursionError):
         return None
+    finally:
+        sys.setrecursionlimit(limit)
     if not isinstance(value, dict) or _depth(value) > DEPTH:
         return None
     # json.loads parsed it, and there is no backslash: each string token is '"[^"]*"'
