@@ -685,9 +685,12 @@ def test_repeated_calls_do_not_leak() -> None:
         canonical(data)
     gc.collect()
     rss = _rss()
+    # only what is allocated from this file's lines: threads left by other tests in this
+    # worker (an index sync, a server) allocate meanwhile too
+    mine = [tracemalloc.Filter(True, __file__)]
     tracemalloc.start()
     try:
-        before = tracemalloc.get_traced_memory()[0]
+        before = tracemalloc.take_snapshot().filter_traces(mine)
         for _ in range(20_000):
             got = canonical(data)
         for d in declined:
@@ -695,9 +698,10 @@ def test_repeated_calls_do_not_leak() -> None:
                 canonical(d)
         del got
         gc.collect()
-        grown = tracemalloc.get_traced_memory()[0] - before
+        after = tracemalloc.take_snapshot().filter_traces(mine)
     finally:
         tracemalloc.stop()
+    grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     assert grown < 64 * 1024
     assert _rss() - rss < 32 * 1024 * 1024
     assert canonical(data) == want
@@ -716,7 +720,10 @@ def test_repeated_calls_keep_reference_counts() -> None:
         got = canonical(data)
         got = canonical(bad)
     after = sys.getrefcount(data), sys.getrefcount(bad), sys.getrefcount(None)
-    assert after == refs
+    assert after[:2] == refs[:2]
+    # None's count is the whole process's: threads left by other tests in this worker move it
+    # by some tens; one reference gained or lost per call would move it by 20,000
+    assert abs(after[2] - refs[2]) < 1_000, (refs, after)
     assert got is None
 
 
