@@ -563,6 +563,21 @@ typedef struct {
     Py_ssize_t n;
 } code_span;
 
+static int compare_codes(const void *a, const void *b) {
+    const code_span *x = a, *y = b;
+    Py_ssize_t n = x->n < y->n ? x->n : y->n;
+    int c = memcmp(x->s, y->s, (size_t)n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+/* whether the codes are pairwise distinct (sorts them: O(n log n), not a pair-by-pair check) */
+static int distinct(code_span *codes, Py_ssize_t count) {
+    qsort(codes, (size_t)count, sizeof(code_span), compare_codes);
+    for (Py_ssize_t i = 1; i < count; i++)
+        if (compare_codes(&codes[i - 1], &codes[i]) == 0) return 0;
+    return 1;
+}
+
 /* the related codes: distinct resource codes, none the resource's own */
 static int related_codes(cursor *c, const unsigned char *own, Py_ssize_t own_n) {
     code_span codes[SCAN_MAX_RELATED];
@@ -574,11 +589,9 @@ static int related_codes(cursor *c, const unsigned char *own, Py_ssize_t own_n) 
         Py_ssize_t n;
         if (count == SCAN_MAX_RELATED || !string(c, &s, &n) || !resource_code(s, n)) return 0;
         if (n == own_n && memcmp(s, own, (size_t)n) == 0) return 0;
-        for (Py_ssize_t i = 0; i < count; i++)
-            if (codes[i].n == n && memcmp(codes[i].s, s, (size_t)n) == 0) return 0;
         codes[count].s = s;
         codes[count++].n = n;
-        if (TAKE(c, "]")) return 1;
+        if (TAKE(c, "]")) return distinct(codes, count);
         if (!TAKE(c, ",")) return 0;
     }
 }
@@ -654,13 +667,6 @@ static int resource(cursor *c, const unsigned char **code, Py_ssize_t *code_n) {
            one_of(c, UPDATE_CYCLES) >= 0 && TAKE(c, "}");
 }
 
-static int compare_codes(const void *a, const void *b) {
-    const code_span *x = a, *y = b;
-    Py_ssize_t n = x->n < y->n ? x->n : y->n;
-    int c = memcmp(x->s, y->s, (size_t)n);
-    return c ? c : (x->n > y->n) - (x->n < y->n);
-}
-
 /* the leaves' spans into `spans` (pairs of offsets) when the document is provably valid */
 static int scan_document(const unsigned char *text_, Py_ssize_t size, Py_ssize_t **spans,
                          Py_ssize_t *count, int *nomem) {
@@ -712,11 +718,7 @@ static int scan_document(const unsigned char *text_, Py_ssize_t size, Py_ssize_t
         goto done;
     if (TAKE(&c, ",\"unit\":") && !null_or_text(&c, TEXT_LIMIT)) goto done;
     if (!TAKE(&c, ",\"version\":") || !int_1_to_1m(&c) || !TAKE(&c, "}") || c.p != c.end) goto done;
-    /* resource codes unique in the catalog */
-    qsort(codes, (size_t)*count, sizeof(code_span), compare_codes);
-    for (Py_ssize_t i = 1; i < *count; i++)
-        if (compare_codes(&codes[i - 1], &codes[i]) == 0) goto done;
-    ok = 1;
+    ok = distinct(codes, *count); /* resource codes unique in the catalog */
 done:
     PyMem_RawFree(codes);
     return ok;
