@@ -12,7 +12,7 @@ export MULU_HOME ?= $(HOME)/.mulu
 
 setup: $(STAMP)/venv $(STAMP)/npm
 
-$(STAMP)/venv: pyproject.toml setup.py catalog/_canon.c
+$(STAMP)/venv: pyproject.toml setup.py catalog/_canon.c sm_crypto/_sm3bulk.c
 	@mkdir -p $(STAMP)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
@@ -70,4 +70,4 @@ lint: setup
 	$(VENV)/bin/mypy sm_crypto catalog chain_client api mulu
 
 clean:
-	rm -rf $(STAMP) artifacts-hardhat cache build catalog/_canon*.so
+	rm -rf $(STAMP) artifacts-hardhat cache build catalog/_canon*.so sm_crypto/_sm3bulk*.so

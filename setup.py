@@ -1,7 +1,10 @@
-"""The optional C part of the package: ``catalog._canon`` (see catalog/_canon.c).
+"""The optional C parts of the package: ``catalog._canon`` (see catalog/_canon.c) and
+``sm_crypto._sm3bulk`` (see sm_crypto/_sm3bulk.c).
 
-Everything else is in pyproject.toml. The extension is optional: where no C compiler or Python
-headers exist, the install goes on without it and ``catalog`` uses its Python tiers instead.
+Everything else is in pyproject.toml. The extensions are optional: where no C compiler or Python
+headers exist, the install goes on without them: ``catalog`` uses its Python tiers instead, and
+``sm_crypto`` hashes in a Python loop. ``_sm3bulk`` needs no OpenSSL headers or libraries to
+build: it finds OpenSSL's functions at run time in the libcrypto that ``hashlib`` loaded.
 """
 
 from setuptools import Extension, setup
@@ -13,6 +16,12 @@ setup(
             sources=["catalog/_canon.c"],
             extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Werror=implicit"],
             optional=True,
-        )
+        ),
+        Extension(
+            "sm_crypto._sm3bulk",
+            sources=["sm_crypto/_sm3bulk.c"],
+            extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Werror=implicit"],
+            optional=True,
+        ),
     ]
 )

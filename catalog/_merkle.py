@@ -5,7 +5,8 @@ Tree shape (RFC 9162 §2.1.1): ``MTH({}) = HASH()``, leaf ``HASH(0x00 || d)``, n
 smaller than ``n``. Built level by level: the rightmost node of an odd level is carried up
 unchanged, which yields exactly the recursive definition. Each level is kept as one ``bytes``
 blob of ``size * 32`` bytes, so hashing a pair is one slice of the blob fed to a copy of a
-hasher pre-fed with the domain prefix.
+hasher pre-fed with the domain prefix; for SM3 a whole level is one call instead
+(``sm_crypto.sm3_each`` for the leaves, ``sm3_chunks`` for the levels above).
 
 Inclusion proofs follow RFC 9162 §2.1.3; verification raises (never returns a bool).
 """
@@ -56,9 +57,20 @@ class Hasher(Protocol):
 class LogHasher:
     """RFC 6962 domain-separated hashing over any hashlib-style constructor."""
 
-    def __init__(self, name: str, new: Callable[[bytes], Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        new: Callable[[bytes], Any],
+        *,
+        each: Callable[[bytes, list[bytes] | tuple[bytes, ...]], bytes] | None = None,
+        chunks: Callable[[bytes, bytes, int], bytes] | None = None,
+    ) -> None:
+        """``each(prefix, messages)`` and ``chunks(prefix, data, size)``, when given, hash many
+        messages per call (``sm_crypto.sm3_each`` / ``sm3_chunks``) for the bulk helpers."""
         self.name = name
         self._new = new
+        self._each = each
+        self._chunks = chunks
         self._leaf = new(LEAF_PREFIX)
         self._node = new(NODE_PREFIX)
         self._empty: bytes = new(b"").digest()
@@ -84,6 +96,11 @@ class LogHasher:
     # bulk helpers used by MerkleTree (optional for other hashers)
     def hash_leaves(self, leaves: Sequence[bytes]) -> bytes:
         """Concatenated leaf hashes of ``leaves``."""
+        if self._each is not None:
+            try:
+                return self._each(LEAF_PREFIX, leaves)  # type: ignore[arg-type]
+            except TypeError:  # not a list or tuple of exactly bytes: checked before hashing
+                pass
         proto = self._leaf
         out: list[bytes] = []
         append = out.append
@@ -98,6 +115,10 @@ class LogHasher:
         size = self.size
         pair = 2 * size
         count = len(level) // size
+        if self._chunks is not None and type(level) is bytes:
+            body = (count // 2) * pair
+            up = self._chunks(NODE_PREFIX, level if body == len(level) else level[:body], pair)
+            return up + level[-size:] if count % 2 else up
         proto = self._node
         out: list[bytes] = []
         append = out.append
@@ -111,7 +132,7 @@ class LogHasher:
         return b"".join(out)
 
 
-SM3_HASHER = LogHasher("sm3", sm_crypto.new)
+SM3_HASHER = LogHasher("sm3", sm_crypto.new, each=sm_crypto.sm3_each, chunks=sm_crypto.sm3_chunks)
 SHA256_HASHER = LogHasher("sha256", hashlib.sha256)
 _BY_NAME = {"sm3": SM3_HASHER, "sha256": SHA256_HASHER}
 

@@ -17,7 +17,7 @@ from ._errors import (
     SMCryptoError,
 )
 from ._keys import DEFAULT_ID, MAX_ID_SIZE, PrivateKey, PublicKey, message_digest, z_value
-from ._sm3 import DIGEST_SIZE, SM3Hash, new, sm3
+from ._sm3 import DIGEST_SIZE, SM3Hash, new, sm3, sm3_chunks, sm3_each
 from .curve import GX, GY, A, B, N, P
 
 __all__ = [
@@ -48,5 +48,7 @@ __all__ = [
     "signature_to_der",
     "signature_to_raw",
     "sm3",
+    "sm3_chunks",
+    "sm3_each",
     "z_value",
 ]
