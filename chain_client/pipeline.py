@@ -61,9 +61,9 @@ contract refuses, with the typed contract error (``chain_client.errors.ProjectNo
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -118,6 +118,8 @@ GAS_BOUND_BASE, GAS_BOUND_PER_CATALOG = 60_000, 45_000
 MAX_ROUNDS = 5
 #: fee refusals in a row (nothing confirmed in between) before the run gives up with FeeTooLow
 MAX_REPRICE = 20
+#: catalogs per ``areAnchored`` call (~5k gas each in the node's eth_call)
+ARE_ANCHORED_CHUNK = 500
 #: projects per eth_getLogs filter (an OR list of code topics) when the re-verify reads the history
 LOG_CODES = 100
 
@@ -197,14 +199,19 @@ def _item_words(item: AnchorItem) -> bytes:
 
 
 class CalldataEncoder:
-    """``isAnchored`` and ``anchorBatch`` calldata for the ledger contract, byte for byte what
-    web3's encoder gives (checked against it in the tests), with the selectors taken from the
-    contract's ABI. If the ABI no longer has the expected shape, web3's encoder is used."""
+    """``isAnchored``, ``areAnchored`` and ``anchorBatch`` calldata for the ledger contract,
+    byte for byte what web3's encoder gives (checked against it in the tests), with the selectors
+    taken from the contract's ABI. If the ABI no longer has the expected shape, web3's encoder is
+    used; a ledger without ``areAnchored`` (deployed before it) is asked one ``isAnchored`` each."""
 
     def __init__(self, contract: Any) -> None:
         self.contract = contract
         self._is_anchored = self._selector("isAnchored", list(ANCHOR_WORDS))
         self._batch = self._selector("anchorBatch", [f"({','.join(ANCHOR_WORDS)})[]"])
+        self._are_anchored = self._selector("areAnchored", [f"({','.join(ANCHOR_WORDS)})[]"])
+        self.has_are_anchored = any(
+            e.get("type") == "function" and e.get("name") == "areAnchored" for e in contract.abi
+        )
 
     def _selector(self, name: str, expected: list[str]) -> bytes | None:
         from eth_utils.abi import function_signature_to_4byte_selector
@@ -228,13 +235,33 @@ class CalldataEncoder:
         return self._is_anchored + _item_words(item)
 
     def anchor_batch(self, items: Sequence[AnchorItem]) -> bytes:
-        if self._batch is None:
+        return self._items_call("anchorBatch", self._batch, items)
+
+    def are_anchored(self, items: Sequence[AnchorItem]) -> bytes:
+        return self._items_call("areAnchored", self._are_anchored, items)
+
+    def _items_call(self, name: str, selector: bytes | None, items: Sequence[AnchorItem]) -> bytes:
+        if selector is None:
             return bytes.fromhex(
-                self.contract.encode_abi("anchorBatch", args=[[i.call_args() for i in items]])[2:]
+                self.contract.encode_abi(name, args=[[i.call_args() for i in items]])[2:]
             )
         return b"".join(
-            [self._batch, _word(32, 256), _word(len(items), 256), *map(_item_words, items)]
+            [selector, _word(32, 256), _word(len(items), 256), *map(_item_words, items)]
         )
+
+    @staticmethod
+    def decode_bools(result: str, count: int) -> list[bool]:
+        """``areAnchored``'s answer (hex, ABI ``bool[]``) for ``count`` items; ValueError unless it
+        is exactly that: offset 32, length ``count``, each word 0 or 1."""
+        data = bytes.fromhex(result[2:] if result.startswith("0x") else result)
+        if len(data) != 64 + 32 * count:
+            raise ValueError(f"{len(data)} bytes for {count} answers")
+        if int.from_bytes(data[:32], "big") != 32 or int.from_bytes(data[32:64], "big") != count:
+            raise ValueError("not a bool[] of the items' length")
+        words = [int.from_bytes(data[k : k + 32], "big") for k in range(64, len(data), 32)]
+        if any(w > 1 for w in words):
+            raise ValueError("a word that is not a bool")
+        return [w == 1 for w in words]
 
 
 @dataclass(frozen=True)
@@ -347,11 +374,17 @@ def _load_one(source: str | bytes, store: str | None = None) -> tuple[str, Any]:
         return name, ("error", "OSError", f"cannot read {name}: {exc.strerror or exc}")
 
 
+def _load_many(sources: list[str | bytes], store: str | None) -> list[tuple[str, Any]]:
+    """Worker: :func:`_load_one` of each source, in order (one task per chunk of sources)."""
+    return [_load_one(s, store) for s in sources]
+
+
 class Preparation:
     """Sources being prepared in ``workers`` processes: the work starts when this is built
     (so the caller can talk to the node meanwhile); iterate for ``(AnchorItem | Refusal)`` in
-    input order, as they are ready. Workers get paths (or the documents given as bytes) and send
-    back only the six anchor values."""
+    input order, as they are ready, or :meth:`take` what is ready without waiting. Workers get
+    paths (or the documents given as bytes), a chunk at a time, and send back only the six anchor
+    values."""
 
     def __init__(
         self,
@@ -363,24 +396,47 @@ class Preparation:
         srcs = [s if isinstance(s, bytes) else str(s) for s in sources]
         if store is not None:
             store.mkdir(parents=True, exist_ok=True)
-        load = partial(_load_one, store=str(store) if store is not None else None)
+        kept = str(store) if store is not None else None
         self._pool: ProcessPoolExecutor | None = None
-        self._results: Iterator[tuple[str, Any]]
+        self._inline: Iterator[tuple[str, Any]] | None = None
+        self._chunks: deque[Future[list[tuple[str, Any]]]] = deque()
         if workers <= 1 or len(srcs) < 8:
-            self._results = map(load, srcs)
+            self._inline = map(partial(_load_one, store=kept), srcs)
         else:
             chunk = max(1, min(32, len(srcs) // (workers * 8)))
             self._pool = ProcessPoolExecutor(workers)
-            self._results = self._pool.map(load, srcs, chunksize=chunk)
+            self._chunks.extend(
+                self._pool.submit(_load_many, srcs[k : k + chunk], kept)
+                for k in range(0, len(srcs), chunk)
+            )
+
+    @staticmethod
+    def _out(name: str, result: Any) -> AnchorItem | Refusal:
+        if result[0] == "error":
+            return Refusal(name, CatalogUnloadable(result[1], result[2]))
+        code, kind, version, digest, root, count = result
+        return AnchorItem(name, code, CatalogKind(kind), version, digest, root, count)
+
+    def take(self, *, block: bool = True) -> list[AnchorItem | Refusal] | None:
+        """The next results in input order: every one ready now (``block``: waiting for at least
+        one; else possibly none), or None once all have been taken. Prepared in this process
+        (one worker, few sources), one result per call."""
+        if self._inline is not None:
+            one = next(self._inline, None)
+            return None if one is None else [self._out(*one)]
+        if not self._chunks:
+            return None
+        if not block and not self._chunks[0].done():
+            return []
+        out = [self._out(*r) for r in self._chunks.popleft().result()]
+        while self._chunks and self._chunks[0].done():
+            out += (self._out(*r) for r in self._chunks.popleft().result())
+        return out
 
     def __iter__(self) -> Iterator[AnchorItem | Refusal]:
         try:
-            for name, result in self._results:
-                if result[0] == "error":
-                    yield Refusal(name, CatalogUnloadable(result[1], result[2]))
-                else:
-                    code, kind, version, digest, root, count = result
-                    yield AnchorItem(name, code, CatalogKind(kind), version, digest, root, count)
+            while (ready := self.take()) is not None:
+                yield from ready
         finally:
             self.close()
 
@@ -388,6 +444,7 @@ class Preparation:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+            self._chunks.clear()
 
 
 def prepare(
@@ -426,8 +483,10 @@ class AnchorPipeline:
     ``batch_size`` catalogs per ``anchorBatch`` (100 ≈ 3M gas; a batch bigger than a block is
     halved); ``sm2_key`` adds one SM2 signature per batch root, kept in the journal with each
     catalog's inclusion proof. Batches go out without a dry run until one fails on chain
-    (``always_dry_run``: every batch first). :meth:`run` sends ``segment`` catalogs at a time (default: two
-    batches, at least 200) while the rest is still being prepared.
+    (``always_dry_run``: every batch first). :meth:`run` sends the catalogs in segments while the
+    rest is still being prepared: whatever is ready when the last segment is done, at least
+    ``min_segment`` (default: half a batch) and at most ``segment`` (default: two batches, at
+    least 200). So the segment left when preparation ends, sent while the workers idle, is short.
     """
 
     def __init__(
@@ -444,6 +503,7 @@ class AnchorPipeline:
         max_backoff: float = 8.0,
         receipt_timeout: float = 60.0,
         segment: int | None = None,
+        min_segment: int | None = None,
         always_dry_run: bool = False,
         progress: Callable[[str, int], None] = lambda _what, _n: None,
         log: Callable[[str], None] = lambda _msg: None,
@@ -466,6 +526,7 @@ class AnchorPipeline:
         self._address = ledger.catalogs.address
         self._encoder = CalldataEncoder(ledger.catalogs)
         self.segment = segment or max(2 * batch_size, 200)
+        self.min_segment = min(self.segment, min_segment or max(1, batch_size // 2))
         self._hold: list[AnchorItem] | None = None
         self.always_dry_run = always_dry_run
         #: catalogs whose transaction failed: their batches get a dry run from now on
@@ -486,21 +547,28 @@ class AnchorPipeline:
 
         def segments() -> Iterator[list[AnchorItem]]:
             segment: list[AnchorItem] = []
-            prepared = iter(Preparation(sources, workers=self.workers))
-            while True:
-                with report.stage("waiting_for_preparation"):
-                    out = next(prepared, None)
-                if out is None:
-                    break
-                self.progress("prepared", 1)
-                if isinstance(out, Refusal):
-                    refused.append(out)
-                    continue
-                segment.append(out)
-                if len(segment) >= self.segment:
-                    yield segment
-                    segment = []
-            yield segment
+            prepared = Preparation(sources, workers=self.workers)
+            try:
+                while True:
+                    with report.stage("waiting_for_preparation"):
+                        ready = prepared.take(block=len(segment) < self.min_segment)
+                    if ready is None:
+                        break
+                    if not ready:  # enough to send, and nothing more yet: send it meanwhile
+                        yield segment
+                        segment = []
+                    for out in ready:
+                        self.progress("prepared", 1)
+                        if isinstance(out, Refusal):
+                            refused.append(out)
+                            continue
+                        segment.append(out)
+                        if len(segment) >= self.segment:
+                            yield segment
+                            segment = []
+                yield segment
+            finally:
+                prepared.close()
 
         self._anchor_segments(segments(), report)
         report.refused[:0] = refused
@@ -1051,25 +1119,43 @@ class AnchorPipeline:
         return out
 
     def _is_anchored(self, items: list[AnchorItem]) -> list[bool]:
-        to = self._address
-        calls = [
-            (
+        """``isAnchored`` of each item: ``areAnchored`` for up to :data:`ARE_ANCHORED_CHUNK` at a
+        time; one ``isAnchored`` each on a ledger without it, and for a chunk the node refuses
+        (a call costs ~5k gas per catalog, and a node bounds a call's gas by its block's)."""
+        # eth-tester wants a sender; anvil bounds a call's gas by the sender's balance at the
+        # base fee (under load, too little for 500 catalogs): none there
+        sender = {"from": self.signer.address} if self.chain.is_tester else {}
+
+        def call(data: bytes) -> tuple[str, list[Any]]:
+            return (
                 "eth_call",
-                [
-                    {
-                        "to": to,
-                        "data": "0x" + self._encoder.is_anchored(i).hex(),
-                    },
-                    "latest",
-                ],
+                [{**sender, "to": self._address, "data": "0x" + data.hex()}, "latest"],
             )
-            for i in items
-        ]
-        out = []
-        for r in self._rpc_batch(calls):
-            if isinstance(r, RpcError):
-                raise ChainUnavailable(f"isAnchored failed: {r.message}")
-            out.append(int(r, 16) == 1)
+
+        if not self._encoder.has_are_anchored:
+            chunks = [[i] for i in items]
+            answers: list[Any] = [RpcError("no areAnchored")] * len(items)
+        else:
+            step = ARE_ANCHORED_CHUNK
+            chunks = [items[k : k + step] for k in range(0, len(items), step)]
+            answers = self._rpc_batch([call(self._encoder.are_anchored(c)) for c in chunks])
+        refused = [c for c, r in zip(chunks, answers, strict=True) if isinstance(r, RpcError)]
+        singles = iter(
+            self._rpc_batch([call(self._encoder.is_anchored(i)) for c in refused for i in c])
+        )
+        out: list[bool] = []
+        for chunk, r in zip(chunks, answers, strict=True):
+            if not isinstance(r, RpcError):
+                try:
+                    out += CalldataEncoder.decode_bools(str(r), len(chunk))
+                except ValueError as exc:
+                    raise ChainUnavailable(f"malformed areAnchored answer: {exc}") from exc
+                continue
+            for _ in chunk:
+                one = next(singles)
+                if isinstance(one, RpcError):
+                    raise ChainUnavailable(f"isAnchored failed: {one.message}")
+                out.append(int(one, 16) == 1)
         return out
 
     def _receipts(self, hashes: list[str]) -> list[dict[str, Any]]:

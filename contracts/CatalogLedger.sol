@@ -221,6 +221,21 @@ contract CatalogLedger is ICatalogLedger {
         return anchored != bytes32(0) && anchored == commitmentOf(digest, merkleRoot, resourceCount);
     }
 
+    /// @dev {isAnchored} of every item, in one call: `anchored[i]` is true iff version
+    /// `items[i].version` of its kind and code is anchored with exactly its digest, root and count.
+    /// For clients that check many catalogs (the anchoring pipeline and the audit ask about each of
+    /// hundreds at a time). No requirement: an empty list gives an empty answer. The list is read
+    /// into memory, not from calldata: a second reader of `AnchorInput[] calldata` made via-IR stop
+    /// inlining {anchorBatch}'s (+56 gas per anchored catalog).
+    function areAnchored(AnchorInput[] memory items) external view returns (bool[] memory anchored) {
+        anchored = new bool[](items.length);
+        for (uint256 i = 0; i < items.length; ++i) {
+            AnchorInput memory it = items[i];
+            bytes32 stored = _commitments[it.code][it.kind][it.version];
+            anchored[i] = stored != bytes32(0) && stored == commitmentOf(it.digest, it.merkleRoot, it.resourceCount);
+        }
+    }
+
     /// @dev The stored commitment of a version (zero when not anchored).
     function anchorCommitment(bytes32 code, CatalogKind kind, uint32 version) external view returns (bytes32) {
         return _commitments[code][kind][version];

@@ -158,6 +158,8 @@ interface ICatalogLedger is IMembershipObserver {
         uint32 resourceCount
     ) external view returns (bool);
 
+    function areAnchored(AnchorInput[] memory items) external view returns (bool[] memory anchored);
+
     function anchorCommitment(bytes32 code, CatalogKind kind, uint32 version) external view returns (bytes32);
 
     function commitmentOf(bytes32 digest, bytes32 merkleRoot, uint32 resourceCount) external pure returns (bytes32);

@@ -196,6 +196,62 @@ def test_anchor_versions_are_append_only_and_idempotent(world: World) -> None:
     assert [e.args["version"] for e in world.ledger.anchors(code)] == [1, 2]
 
 
+def test_are_anchored_answers_is_anchored_for_each_item(world: World, tmp_path) -> None:
+    """``areAnchored`` (one call for many catalogs) says what ``isAnchored`` says of each: the
+    exact commitment only; through web3's codec and through the pipeline's own encoding."""
+    from chain_client.journal import Journal
+    from chain_client.pipeline import ARE_ANCHORED_CHUNK, AnchorItem, AnchorPipeline, RpcError
+
+    code = advance(world, "create")
+    other = advance(world, "create")
+    d1, r1, d2, r2 = digest(), digest(), digest(), digest()
+    world.ledger.anchor(world["unit1"], code, "declared", 1, d1, r1, 12)
+    world.ledger.anchor(world["unit1"], code, "declared", 2, d2, r2, 13)
+    cases = [
+        (code, "declared", 1, d1, r1, 12),  # anchored
+        (code, "declared", 2, d2, r2, 13),  # anchored
+        (code, "declared", 2, d1, r1, 12),  # another version's commitment
+        (code, "declared", 1, digest(), r1, 12),  # wrong digest
+        (code, "declared", 1, d1, digest(), 12),  # wrong root
+        (code, "declared", 1, d1, r1, 13),  # wrong count
+        (code, "declared", 3, d1, r1, 12),  # no such version
+        (code, "acceptance", 1, d1, r1, 12),  # other kind
+        (other, "declared", 1, d1, r1, 12),  # other project
+        (code, "declared", 1, b"\0" * 32, b"\0" * 32, 0),  # zeros: an empty slot is not a match
+    ]
+    expected = [world.ledger.is_anchored(*c) for c in cases]
+    assert expected == [True, True] + [False] * 8
+    rows = [(encode_code(c), int(CatalogKind.parse(k)), v, d, r, n) for c, k, v, d, r, n in cases]
+    fn = world.ledger.catalogs.functions.areAnchored
+    assert fn(rows).call() == expected
+    assert fn(list(reversed(rows))).call() == list(reversed(expected))
+    assert fn([]).call() == []
+    # the pipeline's hand-made calldata and decoding, over more items than one call takes
+    pipeline = AnchorPipeline(world.ledger, world["unit1"], Journal(tmp_path / "j.sqlite"))
+    assert pipeline._encoder.has_are_anchored
+    many = cases * (ARE_ANCHORED_CHUNK // len(cases) + 1)
+    items = [AnchorItem("x", c, CatalogKind.parse(k), v, d, r, n) for c, k, v, d, r, n in many]
+    want = expected * (ARE_ANCHORED_CHUNK // len(cases) + 1)
+    assert pipeline._is_anchored(items) == want
+    # a chunk the node refuses (a call over its gas bound) is asked one isAnchored each
+    batch = pipeline._rpc_batch
+    selector = "0x" + pipeline._encoder.are_anchored([])[:4].hex()
+
+    def refusing(calls):
+        out = batch(calls)
+        return [
+            RpcError("intrinsic gas too high") if p[0]["data"].startswith(selector) else r
+            for (_, p), r in zip(calls, out, strict=True)
+        ]
+
+    pipeline._rpc_batch = refusing
+    assert pipeline._is_anchored(items) == want
+    # a ledger deployed before areAnchored: one isAnchored each
+    pipeline._rpc_batch = batch
+    pipeline._encoder.has_are_anchored = False
+    assert pipeline._is_anchored(items) == want
+
+
 def test_anchor_input_checked(world: World) -> None:
     code = advance(world, "create")
     with pytest.raises(errors.CatalogZeroDigest):

@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
+from eth_abi import encode as abi_encode
 from web3 import Web3
 
 from chain_client.chain import Chain
@@ -51,6 +52,29 @@ def test_calldata_is_byte_for_byte_webs_encoding() -> None:
         batch = [_item(rng, v + 1) for v in range(n)]
         expected = contract.encode_abi("anchorBatch", args=[[i.call_args() for i in batch]])
         assert "0x" + encoder.anchor_batch(batch).hex() == expected
+
+
+def test_are_anchored_calldata_and_answer_are_webs_encoding() -> None:
+    contract = _contract()
+    encoder = CalldataEncoder(contract)
+    rng = random.Random(9)
+    for n in (0, 1, 3, 100):
+        batch = [_item(rng, v + 1) for v in range(n)]
+        expected = contract.encode_abi("areAnchored", args=[[i.call_args() for i in batch]])
+        assert "0x" + encoder.are_anchored(batch).hex() == expected
+        answer = [rng.random() < 0.5 for _ in range(n)]
+        encoded = "0x" + abi_encode(["bool[]"], [answer]).hex()
+        assert CalldataEncoder.decode_bools(encoded, n) == answer
+    good = "0x" + abi_encode(["bool[]"], [[True, False]]).hex()
+    for bad, count in (
+        (good, 3),  # another length than asked
+        (good[:-2], 2),  # truncated
+        (good + "00" * 32, 2),  # trailing word
+        ("0x" + abi_encode(["bool[]"], [[True]]).hex()[:-1] + "2", 1),  # 2 is no bool
+        ("0x" + abi_encode(["uint256", "uint256"], [64, 0]).hex(), 0),  # offset not 32
+    ):
+        with pytest.raises(ValueError):
+            CalldataEncoder.decode_bools(bad, count)
 
 
 def test_calldata_refuses_values_out_of_range() -> None:
@@ -109,6 +133,7 @@ def test_waves_bigger_than_a_block_are_sent_in_flights(tmp_path: Path) -> None:
                 journal,
                 batch_size=batch_size,
                 segment=len(part),
+                min_segment=len(part),  # one segment: a known number of transactions
                 sm2_key=keys["unit1"],
                 receipt_timeout=20,
                 max_retries=0,

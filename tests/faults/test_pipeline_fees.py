@@ -71,6 +71,7 @@ def test_sustained_load_raises_the_base_fee_and_every_catalog_is_anchored_once(
             backoff=0.05,
             receipt_timeout=20,
             segment=1000,  # one wave of 40 transactions: more base fee rise than its price covers
+            min_segment=1000,
             log=messages.append,
         )
         report = pipeline.run(paths)
