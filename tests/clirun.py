@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,19 @@ def mulu(home: Path, *args: str, check: int | None = 0) -> subprocess.CompletedP
             f"mulu {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
         )
     return proc
+
+
+@contextmanager
+def node_home(home: Path, *, bootstrap: bool = True) -> Iterator[Path]:
+    """``home`` with its ``mulu node`` running (stopped on exit), and the dev deployment made
+    (``mulu dev bootstrap``) unless ``bootstrap`` is false."""
+    mulu(home, "node", "start")
+    try:
+        if bootstrap:
+            mulu(home, "dev", "bootstrap")
+        yield home
+    finally:
+        mulu(home, "node", "stop", check=None)
 
 
 def js(home: Path, *args: str) -> Any:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import ROOT, js, mulu
+from tests.clirun import ROOT, js, mulu, node_home
 
 from ..gates.docs import make_catalog
 
@@ -22,13 +22,8 @@ BAD_ADDRESS = "0x" + "z" * 40
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("mulu-bad-input")
-    mulu(home, "node", "start")
-    try:
-        js(home, "dev", "bootstrap")
+    with node_home(tmp_path_factory.mktemp("mulu-bad-input")) as home:
         yield home
-    finally:
-        mulu(home, "node", "stop", check=None)
 
 
 def _refused(home: Path, *args: str, code: int = 2, error: str = "InvalidInput") -> str:

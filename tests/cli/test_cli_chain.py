@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import js, mulu
+from tests.clirun import js, mulu, node_home
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -18,12 +18,8 @@ pytestmark = pytest.mark.anvil
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("mulu-home")
-    mulu(home, "node", "start")
-    try:
+    with node_home(tmp_path_factory.mktemp("mulu-home"), bootstrap=False) as home:
         yield home
-    finally:
-        mulu(home, "node", "stop", check=None)
 
 
 def test_bootstrap_then_idempotent(home: Path) -> None:

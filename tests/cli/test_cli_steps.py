@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import js, mulu
+from tests.clirun import js, mulu, node_home
 
 from ..gates.docs import make_catalog
 
@@ -17,13 +17,8 @@ pytestmark = pytest.mark.anvil
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("mulu-steps")
-    mulu(home, "node", "start")
-    try:
-        js(home, "dev", "bootstrap")
+    with node_home(tmp_path_factory.mktemp("mulu-steps")) as home:
         yield home
-    finally:
-        mulu(home, "node", "stop", check=None)
 
 
 def _write(doc, path: Path) -> Path:
