@@ -161,6 +161,26 @@ static PyObject *failed(PyObject *result) {
     return NULL;
 }
 
+/* SM3(prefix || message i) for each i < count into `result`, the GIL released: message i is
+ * spans[i], or without spans the i-th `size`-byte piece of `data`. 0 when OpenSSL fails. */
+static int hash_all(PyObject *prefix, const span *spans, const char *data, Py_ssize_t size,
+                    Py_ssize_t count, PyObject *result) {
+    if (count == 0) return 1;
+    const char *pre = PyBytes_AS_STRING(prefix);
+    Py_ssize_t plen = PyBytes_GET_SIZE(prefix);
+    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
+    int ok;
+    Py_BEGIN_ALLOW_THREADS
+    void *ctx = lib.ctx_new();
+    ok = ctx != NULL;
+    for (Py_ssize_t i = 0; ok && i < count; i++)
+        ok = spans ? digest(&lib, ctx, pre, plen, spans[i].data, spans[i].size, out + i * DIGEST_SIZE)
+                   : digest(&lib, ctx, pre, plen, data + i * size, size, out + i * DIGEST_SIZE);
+    if (ctx != NULL) lib.ctx_free(ctx);
+    Py_END_ALLOW_THREADS
+    return ok;
+}
+
 static PyObject *each(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     (void)module;
     if (!nargs_is(nargs, 2, "each") || !ready("each") || !is_bytes(args[0], "each", "prefix"))
@@ -197,19 +217,7 @@ static PyObject *each(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         spans[i].data = PyBytes_AS_STRING(m);
         spans[i].size = PyBytes_GET_SIZE(m);
     }
-    const char *pre = PyBytes_AS_STRING(prefix);
-    Py_ssize_t plen = PyBytes_GET_SIZE(prefix);
-    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
-    int ok = 1;
-    if (count) {
-        Py_BEGIN_ALLOW_THREADS
-        void *ctx = lib.ctx_new();
-        ok = ctx != NULL;
-        for (Py_ssize_t i = 0; ok && i < count; i++)
-            ok = digest(&lib, ctx, pre, plen, spans[i].data, spans[i].size, out + i * DIGEST_SIZE);
-        if (ctx != NULL) lib.ctx_free(ctx);
-        Py_END_ALLOW_THREADS
-    }
+    int ok = hash_all(prefix, spans, NULL, 0, count, result);
     PyMem_Free(spans);
     Py_DECREF(messages);
     return ok ? result : failed(result);
@@ -236,19 +244,7 @@ static PyObject *chunks(PyObject *module, PyObject *const *args, Py_ssize_t narg
     Py_ssize_t count = total / size;
     PyObject *result = output(count);
     if (result == NULL) return NULL;
-    const char *pre = PyBytes_AS_STRING(args[0]), *data = PyBytes_AS_STRING(args[1]);
-    Py_ssize_t plen = PyBytes_GET_SIZE(args[0]);
-    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
-    int ok = 1;
-    if (count) {
-        Py_BEGIN_ALLOW_THREADS
-        void *ctx = lib.ctx_new();
-        ok = ctx != NULL;
-        for (Py_ssize_t i = 0; ok && i < count; i++)
-            ok = digest(&lib, ctx, pre, plen, data + i * size, size, out + i * DIGEST_SIZE);
-        if (ctx != NULL) lib.ctx_free(ctx);
-        Py_END_ALLOW_THREADS
-    }
+    int ok = hash_all(args[0], NULL, PyBytes_AS_STRING(args[1]), size, count, result);
     return ok ? result : failed(result);
 }
 

@@ -58,3 +58,15 @@ def run_openssl(
     return subprocess.run(
         [OPENSSL, *args], input=input, capture_output=True, env=env, check=check, timeout=60
     )
+
+
+#: Python source that makes this process's hashlib refuse SM3 (for subprocess tests of the
+#: fallbacks: sm_crypto must then take SM3 from ``cryptography``)
+NO_HASHLIB_SM3 = (
+    "import hashlib\n"
+    "real = hashlib.new\n"
+    "def fake(name, *a, **k):\n"
+    "    if name.lower() == 'sm3': raise ValueError('unsupported hash type')\n"
+    "    return real(name, *a, **k)\n"
+    "hashlib.new = fake\n"
+)

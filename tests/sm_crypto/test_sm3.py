@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run_openssl
+from conftest import NO_HASHLIB_SM3, run_openssl
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -75,13 +75,7 @@ def test_clear_error_when_no_sm3_anywhere() -> None:
 
 
 def test_fallback_used_without_hashlib_sm3() -> None:
-    code = (
-        "import hashlib\n"
-        "real = hashlib.new\n"
-        "def fake(name, *a, **k):\n"
-        "    if name.lower() == 'sm3': raise ValueError('unsupported hash type')\n"
-        "    return real(name, *a, **k)\n"
-        "hashlib.new = fake\n"
+    code = NO_HASHLIB_SM3 + (
         "import sm_crypto, sm_crypto._sm3 as m\n"
         "h = sm_crypto.new(b'ab'); h.update(b'c')\n"
         "print(m.SM3_SOURCE, sm_crypto.sm3(b'abc').hex(), h.hexdigest())\n"

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
+from conftest import NO_HASHLIB_SM3
 
 import sm_crypto
 from catalog import SM3_HASHER, MerkleTree, verify_inclusion
@@ -274,14 +275,6 @@ _WHICH = (
     "print(m.SM3_SOURCE, m.SM3_BULK, m.sm3_each is m._each_py, m.sm3_chunks is m._chunks_py,\n"
     "      m.sm3_each(b'\\x00', [b'abc']).hex(), MerkleTree(leaves).root.hex())\n"
 )
-_NO_HASHLIB_SM3 = (
-    "import hashlib\n"
-    "real = hashlib.new\n"
-    "def fake(name, *a, **k):\n"
-    "    if name.lower() == 'sm3': raise ValueError('unsupported hash type')\n"
-    "    return real(name, *a, **k)\n"
-    "hashlib.new = fake\n"
-)
 
 
 @pytest.mark.parametrize(
@@ -292,7 +285,7 @@ _NO_HASHLIB_SM3 = (
             "import sys; sys.modules['sm_crypto._sm3bulk'] = None\n",
             ["hashlib", "python", "True", "True"],
         ),
-        (_NO_HASHLIB_SM3, ["cryptography", "python", "True", "True"]),
+        (NO_HASHLIB_SM3, ["cryptography", "python", "True", "True"]),
     ],
     ids=["built", "not built", "no SM3 in hashlib"],
 )
