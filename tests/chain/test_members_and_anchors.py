@@ -196,11 +196,14 @@ def test_anchor_versions_are_append_only_and_idempotent(world: World) -> None:
     assert [e.args["version"] for e in world.ledger.anchors(code)] == [1, 2]
 
 
-def test_are_anchored_answers_is_anchored_for_each_item(world: World, tmp_path) -> None:
+def test_are_anchored_answers_is_anchored_for_each_item(
+    world: World, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """``areAnchored`` (one call for many catalogs) says what ``isAnchored`` says of each: the
     exact commitment only; through web3's codec and through the pipeline's own encoding."""
+    from chain_client import pipeline as pipeline_module
     from chain_client.journal import Journal
-    from chain_client.pipeline import ARE_ANCHORED_CHUNK, AnchorItem, AnchorPipeline, RpcError
+    from chain_client.pipeline import AnchorItem, AnchorPipeline, RpcError
 
     code = advance(world, "create")
     other = advance(world, "create")
@@ -227,18 +230,22 @@ def test_are_anchored_answers_is_anchored_for_each_item(world: World, tmp_path) 
     assert fn(list(reversed(rows))).call() == list(reversed(expected))
     assert fn([]).call() == []
     # the pipeline's hand-made calldata and decoding, over more items than one call takes
+    # (4 a call here: eth-tester takes ~15 ms an isAnchored in the fallbacks below)
+    monkeypatch.setattr(pipeline_module, "ARE_ANCHORED_CHUNK", 4)
     pipeline = AnchorPipeline(world.ledger, world["unit1"], Journal(tmp_path / "j.sqlite"))
     assert pipeline._encoder.has_are_anchored
-    many = cases * (ARE_ANCHORED_CHUNK // len(cases) + 1)
-    items = [AnchorItem("x", c, CatalogKind.parse(k), v, d, r, n) for c, k, v, d, r, n in many]
-    want = expected * (ARE_ANCHORED_CHUNK // len(cases) + 1)
+    items = [AnchorItem("x", c, CatalogKind.parse(k), v, d, r, n) for c, k, v, d, r, n in cases]
+    items, want = items * 2, expected * 2  # 5 calls, the last one short
     assert pipeline._is_anchored(items) == want
     # a chunk the node refuses (a call over its gas bound) is asked one isAnchored each
     batch = pipeline._rpc_batch
     selector = "0x" + pipeline._encoder.are_anchored([])[:4].hex()
 
+    asked: list[int] = []
+
     def refusing(calls):
         out = batch(calls)
+        asked.append(sum(p[0]["data"].startswith(selector) for _, p in calls))
         return [
             RpcError("intrinsic gas too high") if p[0]["data"].startswith(selector) else r
             for (_, p), r in zip(calls, out, strict=True)
@@ -246,6 +253,7 @@ def test_are_anchored_answers_is_anchored_for_each_item(world: World, tmp_path) 
 
     pipeline._rpc_batch = refusing
     assert pipeline._is_anchored(items) == want
+    assert asked == [5, 0]  # five areAnchored calls refused, then 20 isAnchored
     # a ledger deployed before areAnchored: one isAnchored each
     pipeline._rpc_batch = batch
     pipeline._encoder.has_are_anchored = False
