@@ -516,6 +516,9 @@ class AnchorPipeline:
     ) -> None:
         if not 1 <= batch_size <= 1000:
             raise ValueError(f"batch size must be 1..1000, got {batch_size}")
+        for name, value in (("segment", segment), ("min_segment", min_segment)):
+            if value is not None and value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
         self.ledger = ledger
         self.chain = ledger.chain
         self.signer = signer

@@ -86,6 +86,13 @@ def test_calldata_refuses_values_out_of_range() -> None:
         encoder.is_anchored(_item(rng, 1, -1))
 
 
+@pytest.mark.parametrize("bad", [{"segment": 0}, {"segment": -1}, {"min_segment": 0}])
+def test_segment_sizes_below_one_are_refused(tmp_path: Path, bad: dict[str, int]) -> None:
+    ledger = type("L", (), {"chain": None, "catalogs": None})()
+    with pytest.raises(ValueError, match="at least 1"):
+        AnchorPipeline(ledger, None, Journal(tmp_path / "j.sqlite"), **bad)  # type: ignore[arg-type]
+
+
 def test_journal_records_a_wave_in_one_transaction(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.sqlite")
     digests = [os.urandom(32) for _ in range(4)]
