@@ -1131,8 +1131,8 @@ class AnchorPipeline:
         """``isAnchored`` of each item: ``areAnchored`` for up to :data:`ARE_ANCHORED_CHUNK` at a
         time; one ``isAnchored`` each on a ledger without it, and for a chunk the node refuses
         (a call costs ~5k gas per catalog, and a node bounds a call's gas by its block's)."""
-        # eth-tester wants a sender; anvil bounds a call's gas by the sender's balance at the
-        # base fee (under load, too little for 500 catalogs): none there
+        # eth-tester refuses a call without a sender; other nodes are asked without one, as the
+        # single isAnchored calls always were
         sender = {"from": self.signer.address} if self.chain.is_tester else {}
 
         def call(data: bytes) -> tuple[str, list[Any]]:
